@@ -1,0 +1,168 @@
+/**
+ * Every error the library throws or passes to a hook is an `MqttError`. Subclasses name
+ * what went wrong; the original error, where there is one, is kept in `cause`.
+ */
+export class MqttError extends Error {
+  /** A stable machine-readable code, e.g. `ERR_MQTT_INVALID_TOPIC`. */
+  readonly code: string;
+
+  constructor(message: string, code = 'ERR_MQTT', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Which rule of MQTT 5.0 §4.7 / §4.8.2 (or of our pattern syntax) a topic broke. */
+export type TopicRule =
+  | 'empty'
+  | 'too-long'
+  | 'null-character'
+  | 'lone-surrogate'
+  | 'wildcard-in-topic-name'
+  | 'multi-level-wildcard-not-last'
+  | 'multi-level-wildcard-not-whole-level'
+  | 'single-level-wildcard-not-whole-level'
+  | 'invalid-share-group'
+  | 'invalid-share-filter'
+  | 'invalid-parameter-name'
+  | 'duplicate-parameter-name';
+
+/** A topic name or filter that MQTT does not allow, or a pattern we cannot compile. */
+export class InvalidTopicError extends MqttError {
+  readonly topic: string;
+  readonly rule: TopicRule;
+  readonly kind: 'topic' | 'filter' | 'pattern';
+
+  constructor(kind: 'topic' | 'filter' | 'pattern', topic: string, rule: TopicRule, detail: string) {
+    super(`Invalid topic ${kind} ${quote(topic)}: ${detail}`, 'ERR_MQTT_INVALID_TOPIC');
+    this.topic = topic;
+    this.rule = rule;
+    this.kind = kind;
+  }
+}
+
+/** A controller, handler or decorator that cannot be turned into a definition at bootstrap. */
+export class MqttDefinitionError extends MqttError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_MQTT_DEFINITION', options);
+  }
+}
+
+/** One invalid field of a configuration object. */
+export interface InvalidField {
+  readonly field: string;
+  readonly problems: readonly string[];
+}
+
+/** A configuration that failed validation; lists every invalid field at once. */
+export class MqttConfigError extends MqttError {
+  readonly fields: readonly InvalidField[];
+
+  constructor(fields: readonly InvalidField[]) {
+    const lines = fields.map((f) => `  - ${f.field}: ${f.problems.join('; ')}`);
+    super(`Invalid MQTT configuration (${fields.length} field(s)):\n${lines.join('\n')}`, 'ERR_MQTT_CONFIG');
+    this.fields = fields;
+  }
+}
+
+/** Could not connect (unreachable broker, refused CONNACK, timeout), or lost the connection. */
+export class MqttConnectionError extends MqttError {
+  /** The CONNACK reason code, where the broker gave one. */
+  readonly reasonCode: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; reasonCode?: number }) {
+    super(message, 'ERR_MQTT_CONNECTION', options);
+    this.reasonCode = options?.reasonCode;
+  }
+}
+
+/** The broker refused a subscription (SUBACK failure code) or an unsubscribe. */
+export class MqttSubscriptionError extends MqttError {
+  readonly filter: string;
+  readonly reasonCode: number;
+
+  constructor(filter: string, reasonCode: number, options?: { cause?: unknown }) {
+    super(
+      `Broker refused subscription to ${quote(filter)}: ${reasonName(reasonCode)} (0x${hex(reasonCode)})`,
+      'ERR_MQTT_SUBSCRIPTION',
+      options,
+    );
+    this.filter = filter;
+    this.reasonCode = reasonCode;
+  }
+}
+
+/** A publish that failed: refused by the broker, or impossible to send. */
+export class MqttPublishError extends MqttError {
+  readonly topic: string;
+  readonly reasonCode: number | undefined;
+
+  constructor(topic: string, message: string, options?: { cause?: unknown; reasonCode?: number }) {
+    super(`Publish to ${quote(topic)} failed: ${message}`, 'ERR_MQTT_PUBLISH', options);
+    this.topic = topic;
+    this.reasonCode = options?.reasonCode;
+  }
+}
+
+/** A feature that needs MQTT 5 was used on an MQTT 3.1.1 connection, or similar. */
+export class MqttProtocolError extends MqttError {
+  constructor(message: string) {
+    super(message, 'ERR_MQTT_PROTOCOL');
+  }
+}
+
+/** Something did not happen in time (a request without reply, a stop that waited too long). */
+export class MqttTimeoutError extends MqttError {
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number) {
+    super(`${message} (timed out after ${timeoutMs} ms)`, 'ERR_MQTT_TIMEOUT');
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Raised by a handler when it is given a payload it cannot decode or validate. */
+export class PayloadValidationError extends MqttError {
+  readonly topic: string;
+  readonly handler: string;
+  readonly constraints: readonly string[];
+
+  constructor(topic: string, handler: string, constraints: readonly string[], options?: { cause?: unknown }) {
+    super(
+      `Invalid payload on ${quote(topic)} for ${handler}: ${constraints.join('; ')}`,
+      'ERR_MQTT_PAYLOAD',
+      options,
+    );
+    this.topic = topic;
+    this.handler = handler;
+    this.constraints = constraints;
+  }
+}
+
+/** Quotes user input for an error message, shortening very long input. */
+export function quote(input: string): string {
+  const shown = input.length > 200 ? `${input.slice(0, 200)}…(${input.length} chars)` : input;
+  return JSON.stringify(shown);
+}
+
+function hex(code: number): string {
+  return code.toString(16).padStart(2, '0');
+}
+
+const REASONS: Readonly<Record<number, string>> = {
+  0x80: 'unspecified error',
+  0x83: 'implementation specific error',
+  0x87: 'not authorized',
+  0x8f: 'topic filter invalid',
+  0x91: 'packet identifier in use',
+  0x97: 'quota exceeded',
+  0x9e: 'shared subscriptions not supported',
+  0xa1: 'subscription identifiers not supported',
+  0xa2: 'wildcard subscriptions not supported',
+};
+
+/** A readable name for an MQTT 5 reason code (3.1.1's SUBACK failure 0x80 included). */
+export function reasonName(code: number): string {
+  return REASONS[code] ?? 'failure';
+}
