@@ -21,7 +21,9 @@ const files = collect(root)
   .filter((file) => filters.length === 0 || filters.some((f) => relative(root, file).includes(f)))
   .sort();
 if (files.length === 0) {
-  console.error(`no compiled test files under ${root} match ${filters.join(' ') || '(all)'}; run npm run build:test`);
+  console.error(
+    `no compiled test files under ${root} match ${filters.join(' ') || '(all)'}; run npm run build:test`,
+  );
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';

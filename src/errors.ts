@@ -151,15 +151,15 @@ function hex(code: number): string {
 }
 
 const REASONS: Readonly<Record<number, string>> = {
-  0x80: 'unspecified error',
-  0x83: 'implementation specific error',
-  0x87: 'not authorized',
-  0x8f: 'topic filter invalid',
-  0x91: 'packet identifier in use',
-  0x97: 'quota exceeded',
-  0x9e: 'shared subscriptions not supported',
-  0xa1: 'subscription identifiers not supported',
-  0xa2: 'wildcard subscriptions not supported',
+  128: 'unspecified error',
+  131: 'implementation specific error',
+  135: 'not authorized',
+  143: 'topic filter invalid',
+  145: 'packet identifier in use',
+  151: 'quota exceeded',
+  158: 'shared subscriptions not supported',
+  161: 'subscription identifiers not supported',
+  162: 'wildcard subscriptions not supported',
 };
 
 /** A readable name for an MQTT 5 reason code (3.1.1's SUBACK failure 0x80 included). */
