@@ -1,1 +1,38 @@
+import 'reflect-metadata';
+
+export { MqttConfig, type MqttConfigInput, redactUrl, TlsConfig, WillConfig } from './client/config.js';
+export type { ConnectInfo, DisconnectInfo, ProtocolVersion } from './client/connection.js';
+export type { SubscriptionInfo, SubscriptionSource } from './client/subscriptions.js';
+export { OnConnect, OnDisconnect, OnError, OnMessage, OnPublish, OnSubscribe, OnUnsubscribe } from './decorators/events.js';
+export { MqttController } from './decorators/mqtt-controller.js';
+export { Ctx, Packet, Params, Payload, TopicName, TopicParam } from './decorators/params.js';
+export { Topic } from './decorators/topic.js';
 export * from './errors.js';
+export { consoleLogger, type MqttLogger, silentLogger } from './logger.js';
+export type {
+  AckMode,
+  Constructable,
+  ControllerOptions,
+  DecoderContext,
+  PayloadDecoder,
+  PayloadOptions,
+  QoS,
+  SubscriptionOptions,
+  TopicOptions,
+} from './metadata/types.js';
+export { createMqttApp, MqttApp } from './runtime/app.js';
+export { MqttContext, type TopicParams } from './runtime/context.js';
+export { type EncodedPayload, encodePayload } from './runtime/encode.js';
+export type { MessageHandler } from './runtime/handler.js';
+export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from './runtime/hooks.js';
+export type { UserProperties } from './runtime/message.js';
+export type { ControllerContainer, MqttAppOptions } from './runtime/options.js';
+export {
+  MqttService,
+  type PublishOptions,
+  type PublishProperties,
+  type PublishResult,
+  type RuntimeSubscribeOptions,
+  type SubscribeResult,
+} from './service/mqtt-service.js';
+export * from './topic/index.js';

@@ -1,0 +1,282 @@
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateNested,
+  type ValidationError,
+  validateSync,
+} from 'class-validator';
+import type { IClientOptions } from 'mqtt';
+import { type InvalidField, MqttConfigError } from '../errors.js';
+import type { QoS } from '../metadata/types.js';
+import { validateTopicName } from '../topic/validate.js';
+
+/** The message the broker publishes for us when we vanish without a DISCONNECT. */
+export class WillConfig {
+  @IsString() @IsNotEmpty() topic!: string;
+  @IsOptional() payload?: string | Buffer;
+  @IsOptional() @IsIn([0, 1, 2]) qos?: QoS;
+  @IsOptional() @IsBoolean() retain?: boolean;
+  /** MQTT 5: seconds the broker waits before publishing the will. */
+  @IsOptional() @IsInt() @Min(0) delayInterval?: number;
+}
+
+/** TLS material: strings or Buffers of PEM, as Node's `tls.connect` takes them. */
+export class TlsConfig {
+  @IsOptional() ca?: string | Buffer | Array<string | Buffer>;
+  @IsOptional() cert?: string | Buffer;
+  @IsOptional() key?: string | Buffer;
+  /** Refuse a broker certificate that no trusted CA signed. Default true. */
+  @IsOptional() @IsBoolean() rejectUnauthorized?: boolean;
+  @IsOptional() @IsString() servername?: string;
+}
+
+const PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
+export type BrokerProtocol = (typeof PROTOCOLS)[number];
+
+/** Plain-object form of `MqttConfig`, as `createMqttApp({ config })` and `useMqtt` take it. */
+export type MqttConfigInput = Partial<Omit<MqttConfig, 'will' | 'tls' | 'toClientOptions' | 'brokerUrl'>> & {
+  will?: Partial<WillConfig>;
+  tls?: Partial<TlsConfig>;
+};
+
+/**
+ * Connection settings, validated with class-validator (as fastapi-mqtt's MQTTConfig is
+ * with pydantic). Build one with `MqttConfig.from({...})` or `MqttConfig.fromEnv()`.
+ * An invalid config throws one `MqttConfigError` listing every invalid field.
+ */
+export class MqttConfig {
+  /** `mqtt://`, `mqtts://`, `ws://` or `wss://` URL; wins over host/port/protocol. */
+  @IsOptional() @IsString() @IsNotEmpty() url?: string;
+  @IsOptional() @IsString() @IsNotEmpty() host?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(65535) port?: number;
+  @IsOptional() @IsIn(PROTOCOLS) protocol?: BrokerProtocol;
+  /** Websocket path, for `ws`/`wss` with host/port. Default `/mqtt` (mqtt.js). */
+  @IsOptional() @IsString() path?: string;
+  @IsOptional() @IsString() username?: string;
+  @IsOptional() @IsString() password?: string;
+  /** Default: `clientIdPrefix` + random suffix, so instances never kick each other off. */
+  @IsOptional() @IsString() @IsNotEmpty() clientId?: string;
+  @IsOptional() @IsString() clientIdPrefix?: string;
+  /** Start a clean session (3.1.1) / clean start (5). Default true. */
+  @IsOptional() @IsBoolean() clean?: boolean;
+  /** MQTT 5: seconds the broker keeps the session after disconnect. */
+  @IsOptional() @IsInt() @Min(0) @Max(0xffffffff) sessionExpiryInterval?: number;
+  /** Seconds. Default 60. */
+  @IsOptional() @IsInt() @Min(0) @Max(65535) keepalive?: number;
+  /** 5 or 4 (3.1.1). Unset: try 5, fall back to 3.1.1 if the broker refuses 5. */
+  @IsOptional() @IsIn([3, 4, 5]) protocolVersion?: 3 | 4 | 5;
+  /** First reconnect delay in ms; doubles per failed attempt up to `reconnectMaxPeriod`. 0 disables. Default 1000. */
+  @IsOptional() @IsInt() @Min(0) reconnectPeriod?: number;
+  /** Cap of the reconnect delay, ms. Default 30000. */
+  @IsOptional() @IsInt() @Min(0) reconnectMaxPeriod?: number;
+  /** ms to wait for CONNACK. Default 10000. */
+  @IsOptional() @IsInt() @Min(1) connectTimeout?: number;
+  @IsOptional() @ValidateNested() will?: WillConfig;
+  @IsOptional() @ValidateNested() tls?: TlsConfig;
+
+  /** Validates `input` and returns a config; throws `MqttConfigError` naming every invalid field. */
+  static from(input: MqttConfigInput | MqttConfig = {}): MqttConfig {
+    const config = Object.assign(new MqttConfig(), input);
+    if (input.will) config.will = Object.assign(new WillConfig(), input.will);
+    if (input.tls) config.tls = Object.assign(new TlsConfig(), input.tls);
+    const problems = flatten(validateSync(config, { forbidUnknownValues: false }));
+    problems.push(...crossFieldProblems(config));
+    if (problems.length > 0) throw new MqttConfigError(problems);
+    return config;
+  }
+
+  /**
+   * Reads the environment: `MQTT_URL`, `MQTT_HOST`, `MQTT_PORT`, `MQTT_PROTOCOL`, `MQTT_USERNAME`,
+   * `MQTT_PASSWORD`, `MQTT_CLIENT_ID`, `MQTT_CLIENT_ID_PREFIX`, `MQTT_CLEAN`, `MQTT_SESSION_EXPIRY`,
+   * `MQTT_KEEPALIVE`, `MQTT_PROTOCOL_VERSION`, `MQTT_RECONNECT_PERIOD`, `MQTT_RECONNECT_MAX_PERIOD`,
+   * `MQTT_CONNECT_TIMEOUT`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
+   * `MQTT_TLS_REJECT_UNAUTHORIZED`, `MQTT_WILL_TOPIC`, `MQTT_WILL_PAYLOAD`, `MQTT_WILL_QOS`,
+   * `MQTT_WILL_RETAIN`. `overrides` win over the environment.
+   */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, overrides: MqttConfigInput = {}): MqttConfig {
+    return MqttConfig.from({ ...readEnv(env), ...overrides });
+  }
+
+  /** The broker address without credentials, for logs and health checks. */
+  get brokerUrl(): string {
+    if (this.url) return redactUrl(this.url);
+    const protocol = this.protocol ?? (this.tls ? 'mqtts' : 'mqtt');
+    const port = this.port ?? defaultPort(protocol);
+    return `${protocol}://${this.host ?? 'localhost'}:${port}${this.path ?? ''}`;
+  }
+
+  /** mqtt.js client options (reconnects and acks are driven by the connection, not mqtt.js). */
+  toClientOptions(protocolVersion: 4 | 5 | 3): IClientOptions {
+    const options: IClientOptions = {
+      protocolVersion,
+      clientId: this.clientId,
+      clean: this.clean ?? true,
+      keepalive: this.keepalive ?? 60,
+      connectTimeout: this.connectTimeout ?? 10_000,
+      reconnectPeriod: this.reconnectPeriod ?? 1000,
+      resubscribe: false,
+      username: this.username,
+      password: this.password,
+    };
+    if (!this.url) {
+      options.protocol = this.protocol ?? (this.tls ? 'mqtts' : 'mqtt');
+      options.host = this.host ?? 'localhost';
+      options.port = this.port ?? defaultPort(options.protocol);
+      if (this.path) options.path = this.path;
+    }
+    if (protocolVersion === 5 && this.sessionExpiryInterval !== undefined) {
+      options.properties = { sessionExpiryInterval: this.sessionExpiryInterval };
+    }
+    if (this.will) options.will = willPacket(this.will, protocolVersion);
+    if (this.tls) Object.assign(options, stripUndefined({ ...this.tls }));
+    return options;
+  }
+
+  /** Never shows the password. */
+  toJSON(): Record<string, unknown> {
+    const { password, ...rest } = this as MqttConfig & Record<string, unknown>;
+    const shown: Record<string, unknown> = { ...rest, url: this.url ? redactUrl(this.url) : undefined };
+    if (password !== undefined) shown.password = '[redacted]';
+    if (this.tls?.key !== undefined) shown.tls = { ...this.tls, key: '[redacted]' };
+    return stripUndefined(shown);
+  }
+
+  [inspect.custom](): Record<string, unknown> {
+    return this.toJSON();
+  }
+}
+
+/** `mqtt://user:secret@host` → `mqtt://user@host`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@');
+  }
+}
+
+function defaultPort(protocol: string): number {
+  switch (protocol) {
+    case 'mqtts':
+    case 'ssl':
+      return 8883;
+    case 'ws':
+      return 80;
+    case 'wss':
+      return 443;
+    default:
+      return 1883;
+  }
+}
+
+function willPacket(will: WillConfig, protocolVersion: number): NonNullable<IClientOptions['will']> {
+  const packet: NonNullable<IClientOptions['will']> = {
+    topic: will.topic,
+    payload: typeof will.payload === 'string' ? Buffer.from(will.payload) : (will.payload ?? Buffer.alloc(0)),
+    qos: will.qos ?? 0,
+    retain: will.retain ?? false,
+  };
+  if (protocolVersion === 5 && will.delayInterval !== undefined) {
+    packet.properties = { willDelayInterval: will.delayInterval };
+  }
+  return packet;
+}
+
+function crossFieldProblems(config: MqttConfig): InvalidField[] {
+  const problems: InvalidField[] = [];
+  if (config.url !== undefined) {
+    const scheme = /^([a-z]+):\/\//i.exec(config.url)?.[1]?.toLowerCase();
+    if (!scheme || !(PROTOCOLS as readonly string[]).includes(scheme)) {
+      problems.push({ field: 'url', problems: [`must start with one of ${PROTOCOLS.map((p) => `${p}://`).join(', ')}`] });
+    }
+  }
+  if (config.will?.topic) {
+    try {
+      validateTopicName(config.will.topic);
+    } catch (error) {
+      problems.push({ field: 'will.topic', problems: [(error as Error).message] });
+    }
+  }
+  if (config.password !== undefined && config.username === undefined && !config.url?.includes('@')) {
+    problems.push({ field: 'password', problems: ['is set without a username'] });
+  }
+  return problems;
+}
+
+/** class-validator's tree → one line per field; values are never quoted (they may be secrets). */
+function flatten(errors: ValidationError[], parent = ''): InvalidField[] {
+  const fields: InvalidField[] = [];
+  for (const error of errors) {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    if (error.constraints) fields.push({ field, problems: Object.values(error.constraints) });
+    if (error.children?.length) fields.push(...flatten(error.children, field));
+  }
+  return fields;
+}
+
+function stripUndefined<T extends Record<string, unknown>>(object: T): T {
+  for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
+  return object;
+}
+
+function readEnv(env: NodeJS.ProcessEnv): MqttConfigInput {
+  const input: MqttConfigInput & Record<string, unknown> = {};
+  const text = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const int = (name: string) => {
+    const value = text(name);
+    return value === undefined ? undefined : Number(value);
+  };
+  const bool = (name: string) => {
+    const value = text(name)?.toLowerCase();
+    if (value === undefined) return undefined;
+    return ['1', 'true', 'yes', 'on'].includes(value) ? true : ['0', 'false', 'no', 'off'].includes(value) ? false : value;
+  };
+  const file = (name: string) => {
+    const path = text(name);
+    return path === undefined ? undefined : readFileSync(path);
+  };
+  Object.assign(input, {
+    url: text('MQTT_URL'),
+    host: text('MQTT_HOST'),
+    port: int('MQTT_PORT'),
+    protocol: text('MQTT_PROTOCOL'),
+    username: text('MQTT_USERNAME'),
+    password: text('MQTT_PASSWORD'),
+    clientId: text('MQTT_CLIENT_ID'),
+    clientIdPrefix: text('MQTT_CLIENT_ID_PREFIX'),
+    clean: bool('MQTT_CLEAN'),
+    sessionExpiryInterval: int('MQTT_SESSION_EXPIRY'),
+    keepalive: int('MQTT_KEEPALIVE'),
+    protocolVersion: int('MQTT_PROTOCOL_VERSION'),
+    reconnectPeriod: int('MQTT_RECONNECT_PERIOD'),
+    reconnectMaxPeriod: int('MQTT_RECONNECT_MAX_PERIOD'),
+    connectTimeout: int('MQTT_CONNECT_TIMEOUT'),
+  });
+  const tls = stripUndefined({
+    ca: file('MQTT_TLS_CA'),
+    cert: file('MQTT_TLS_CERT'),
+    key: file('MQTT_TLS_KEY'),
+    rejectUnauthorized: bool('MQTT_TLS_REJECT_UNAUTHORIZED') as boolean | undefined,
+  });
+  if (Object.keys(tls).length > 0) input.tls = tls;
+  const willTopic = text('MQTT_WILL_TOPIC');
+  if (willTopic !== undefined) {
+    input.will = stripUndefined({
+      topic: willTopic,
+      payload: text('MQTT_WILL_PAYLOAD'),
+      qos: int('MQTT_WILL_QOS') as QoS | undefined,
+      retain: bool('MQTT_WILL_RETAIN') as boolean | undefined,
+    });
+  }
+  return stripUndefined(input);
+}

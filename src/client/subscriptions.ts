@@ -1,0 +1,137 @@
+import { MqttDefinitionError } from '../errors.js';
+import type { QoS } from '../metadata/types.js';
+import type { ResolvedSubscriptionOptions } from '../runtime/definitions.js';
+
+/** Who asked for a subscription: a controller `@Topic`, or `MqttService.subscribe` at runtime. */
+export type SubscriptionSource = 'controller' | 'runtime';
+
+/** One filter as the broker knows it. Identical filters are one subscription, counted. */
+export interface Subscription {
+  readonly filter: string;
+  options: ResolvedSubscriptionOptions;
+  /** MQTT 5 subscription identifier; subscriptions whose filters overlap never share one. */
+  readonly id: number;
+  /** `pending`: not acknowledged on the current connection yet. */
+  state: 'pending' | 'active';
+  /** The QoS the broker granted at the last SUBACK. */
+  granted: QoS | undefined;
+  controllerRefs: number;
+  runtimeRefs: number;
+}
+
+/** What `MqttService.topics` lists (Flask-MQTT's `topics`). */
+export interface SubscriptionInfo {
+  readonly filter: string;
+  readonly qos: QoS;
+  readonly granted: QoS | undefined;
+  readonly state: 'pending' | 'active';
+  readonly sources: readonly SubscriptionSource[];
+}
+
+/**
+ * The subscriptions this app wants, whatever the connection is doing. The connection
+ * sends the pending ones on connect, and all of them when the broker kept no session.
+ */
+export class SubscriptionTable {
+  private readonly byFilter = new Map<string, Subscription>();
+
+  /** Adds a reference to `filter`, creating the subscription with `id` if new. Returns it and whether it must be (re)sent. */
+  acquire(
+    filter: string,
+    options: ResolvedSubscriptionOptions,
+    source: SubscriptionSource,
+    newId: () => number,
+  ): { subscription: Subscription; created: boolean; changed: boolean } {
+    const existing = this.byFilter.get(filter);
+    if (!existing) {
+      const subscription: Subscription = {
+        filter,
+        options,
+        id: newId(),
+        state: 'pending',
+        granted: undefined,
+        controllerRefs: source === 'controller' ? 1 : 0,
+        runtimeRefs: source === 'runtime' ? 1 : 0,
+      };
+      this.byFilter.set(filter, subscription);
+      return { subscription, created: true, changed: true };
+    }
+    if (source === 'controller') existing.controllerRefs++;
+    else existing.runtimeRefs++;
+    const merged = merge(filter, existing.options, options);
+    const changed = merged !== existing.options;
+    if (changed) {
+      existing.options = merged;
+      existing.state = 'pending';
+    }
+    return { subscription: existing, created: false, changed };
+  }
+
+  /** Drops one reference; returns the subscription when it has no references left (removed). */
+  release(filter: string, source: SubscriptionSource): Subscription | undefined {
+    const subscription = this.byFilter.get(filter);
+    if (!subscription) return undefined;
+    if (source === 'controller') subscription.controllerRefs = Math.max(0, subscription.controllerRefs - 1);
+    else subscription.runtimeRefs = Math.max(0, subscription.runtimeRefs - 1);
+    if (subscription.controllerRefs + subscription.runtimeRefs > 0) return undefined;
+    this.byFilter.delete(filter);
+    return subscription;
+  }
+
+  /** Forgets `filter` whoever holds it (the broker refused it). */
+  delete(filter: string): boolean {
+    return this.byFilter.delete(filter);
+  }
+
+  get(filter: string): Subscription | undefined {
+    return this.byFilter.get(filter);
+  }
+
+  all(): Subscription[] {
+    return [...this.byFilter.values()];
+  }
+
+  pending(): Subscription[] {
+    return this.all().filter((s) => s.state === 'pending');
+  }
+
+  /** The broker forgot everything (no session): every subscription must be sent again. */
+  markAllPending(): void {
+    for (const subscription of this.byFilter.values()) subscription.state = 'pending';
+  }
+
+  get size(): number {
+    return this.byFilter.size;
+  }
+
+  info(): SubscriptionInfo[] {
+    return this.all().map((s) => ({
+      filter: s.filter,
+      qos: s.options.qos,
+      granted: s.granted,
+      state: s.state,
+      sources: [
+        ...(s.controllerRefs > 0 ? (['controller'] as const) : []),
+        ...(s.runtimeRefs > 0 ? (['runtime'] as const) : []),
+      ],
+    }));
+  }
+}
+
+/** Highest QoS wins; the MQTT 5 options must agree, since one subscription carries one set. */
+function merge(
+  filter: string,
+  current: ResolvedSubscriptionOptions,
+  wanted: ResolvedSubscriptionOptions,
+): ResolvedSubscriptionOptions {
+  if (
+    current.noLocal !== wanted.noLocal ||
+    current.retainAsPublished !== wanted.retainAsPublished ||
+    current.retainHandling !== wanted.retainHandling
+  ) {
+    throw new MqttDefinitionError(
+      `Conflicting subscription options for ${JSON.stringify(filter)}: noLocal, retainAsPublished and retainHandling must be the same for every handler of one filter`,
+    );
+  }
+  return wanted.qos > current.qos ? { ...current, qos: wanted.qos } : current;
+}

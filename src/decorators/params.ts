@@ -1,0 +1,45 @@
+import { handlerRecordOf } from '../metadata/registry.js';
+import type { ParamKind, PayloadOptions } from '../metadata/types.js';
+import { methodName } from './method-key.js';
+
+function param(kind: ParamKind, decorator: string, extra: { name?: string; payload?: PayloadOptions } = {}) {
+  return (target: object, key: string | symbol | undefined, index: number): void => {
+    const method = methodName(target, key, decorator);
+    const types = Reflect.getMetadata('design:paramtypes', target, method) as unknown[] | undefined;
+    handlerRecordOf(target.constructor, method).params.push({ index, kind, type: types?.[index], ...extra });
+  };
+}
+
+/**
+ * The message payload, decoded by the declared type: `Buffer` raw bytes, `string`
+ * UTF-8 text, `number`/`boolean` parsed from text, a plain object or a class JSON
+ * (a class-validator DTO is transformed and validated).
+ */
+export function Payload(options: PayloadOptions = {}): ParameterDecorator {
+  return param('payload', '@Payload', { payload: options });
+}
+
+/** One named parameter of the topic pattern (`+deviceId` → `@TopicParam('deviceId')`). */
+export function TopicParam(name: string): ParameterDecorator {
+  return param('topic-param', '@TopicParam', { name });
+}
+
+/** All named parameters of the topic pattern, as `Record<string, string>`. */
+export function Params(): ParameterDecorator {
+  return param('params', '@Params');
+}
+
+/** The topic the message was published to. */
+export function TopicName(): ParameterDecorator {
+  return param('topic', '@TopicName');
+}
+
+/** The raw mqtt.js `IPublishPacket`. */
+export function Packet(): ParameterDecorator {
+  return param('packet', '@Packet');
+}
+
+/** The `MqttContext` of the message (topic, params, payload, qos, properties, json(), text()). */
+export function Ctx(): ParameterDecorator {
+  return param('context', '@Ctx');
+}

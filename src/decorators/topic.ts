@@ -1,0 +1,19 @@
+import { handlerRecordOf } from '../metadata/registry.js';
+import type { TopicOptions } from '../metadata/types.js';
+import { methodName } from './method-key.js';
+
+/**
+ * Handles messages on a topic pattern (joined to the controller prefix). Named
+ * parameters: `+name` (one level) and `#name` (the rest). A method may carry several.
+ *
+ * ```ts
+ * @Topic('+deviceId/temperature', { qos: 1 })
+ * onTemperature(@TopicParam('deviceId') id: string, @Payload() body: Reading) { … }
+ * ```
+ */
+export function Topic(pattern: string, options: TopicOptions = {}): MethodDecorator {
+  return (target, key) => {
+    const method = methodName(target, key, '@Topic');
+    handlerRecordOf(target.constructor, method).topics.push({ pattern, options });
+  };
+}

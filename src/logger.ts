@@ -1,0 +1,30 @@
+/**
+ * The logger shape the library writes to: pino's (`logger.info(obj, msg)`), so a pino
+ * logger can be passed in as it is. Records carry no password and no payload.
+ */
+export interface MqttLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const noop = (): void => {};
+
+/** Says nothing. */
+export const silentLogger: MqttLogger = { debug: noop, info: noop, warn: noop, error: noop };
+
+/** The default: warnings and errors to stderr, one line each; debug and info are dropped. */
+export const consoleLogger: MqttLogger = {
+  debug: noop,
+  info: noop,
+  warn: (obj, msg) => console.warn(`[koa-mqtt] ${msg ?? ''}`, describe(obj)),
+  error: (obj, msg) => console.error(`[koa-mqtt] ${msg ?? ''}`, describe(obj)),
+};
+
+function describe(obj: object): string {
+  const { err, ...rest } = obj as { err?: unknown };
+  const fields = Object.keys(rest).length > 0 ? JSON.stringify(rest) : '';
+  const error = err instanceof Error ? ` ${err.stack ?? err.message}` : '';
+  return `${fields}${error}`;
+}

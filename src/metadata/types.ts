@@ -1,0 +1,106 @@
+/**
+ * What the decorators record. Records are raw: they are validated and compiled into
+ * definitions once, at bootstrap (see `runtime/definitions.ts`).
+ */
+
+/** A class of any constructor shape. */
+// biome-ignore lint/suspicious/noExplicitAny: constructor parameters are the container's business
+export type Constructable<T = object> = new (...args: any[]) => T;
+
+export type QoS = 0 | 1 | 2;
+
+/**
+ * When an incoming QoS 1/2 message is acknowledged to the broker.
+ * - `auto`: on receipt, before handlers run (what mqtt.js does by default).
+ * - `after-handler`: only once every matching handler has settled.
+ */
+export type AckMode = 'auto' | 'after-handler';
+
+/** Options of a subscription, as `@Topic` and `MqttService.subscribe` take them. */
+export interface SubscriptionOptions {
+  /** Maximum QoS the broker may deliver with. Default 0. */
+  readonly qos?: QoS;
+  /**
+   * Shared-subscription group: the broker spreads messages over the group's members.
+   * `false` opts out of an app-wide or controller-wide group (broadcast handlers).
+   */
+  readonly share?: string | false;
+  /** MQTT 5: do not receive messages this client published itself. */
+  readonly noLocal?: boolean;
+  /** MQTT 5: keep the RETAIN flag as published instead of clearing it. */
+  readonly retainAsPublished?: boolean;
+  /** MQTT 5: 0 send retained messages on subscribe, 1 only for a new subscription, 2 never. */
+  readonly retainHandling?: 0 | 1 | 2;
+}
+
+/** Options of `@Topic`. */
+export interface TopicOptions extends SubscriptionOptions {
+  /** Acknowledgement mode for this handler; default is the app's. */
+  readonly ack?: AckMode;
+}
+
+/** Options of `@MqttController`. */
+export interface ControllerOptions {
+  /** Shared-subscription group for every `@Topic` of this controller (`false`: none). */
+  readonly share?: string | false;
+  /** Default QoS for this controller's topics. */
+  readonly qos?: QoS;
+}
+
+/** Decodes raw payload bytes into what a handler parameter receives. */
+export type PayloadDecoder<T = unknown> = (payload: Buffer, context: DecoderContext) => T;
+
+/** What a custom decoder may look at besides the bytes. */
+export interface DecoderContext {
+  readonly topic: string;
+  readonly contentType: string | undefined;
+}
+
+/** Options of `@Payload`. */
+export interface PayloadOptions {
+  /** A custom decoder; wins over the declared parameter type. */
+  readonly decoder?: PayloadDecoder;
+  /** Validate a class-validator DTO (default true when the type is a class). */
+  readonly validate?: boolean;
+}
+
+export type ParamKind = 'payload' | 'topic-param' | 'params' | 'packet' | 'context' | 'topic';
+
+/** One decorated handler parameter. */
+export interface ParamRecord {
+  readonly index: number;
+  readonly kind: ParamKind;
+  /** The parameter name, for `@TopicParam(name)`. */
+  readonly name?: string;
+  /** The declared type (from `design:paramtypes`), for payload decoding. */
+  readonly type?: unknown;
+  readonly payload?: PayloadOptions;
+}
+
+/** One `@Topic` on a method. */
+export interface TopicRecord {
+  readonly pattern: string;
+  readonly options: TopicOptions;
+}
+
+/** A decorated method. */
+export interface HandlerRecord {
+  readonly method: string;
+  readonly topics: TopicRecord[];
+  readonly params: ParamRecord[];
+}
+
+/** Lifecycle events a controller method can listen to. */
+export type HookEvent = 'connect' | 'disconnect' | 'message' | 'subscribe' | 'unsubscribe' | 'publish' | 'error';
+
+export interface HookRecord {
+  readonly event: HookEvent;
+  readonly method: string;
+}
+
+/** Everything recorded on one class (not its bases). */
+export interface ClassRecord {
+  controller?: { readonly prefix: string; readonly options: ControllerOptions };
+  readonly handlers: Map<string, HandlerRecord>;
+  readonly hooks: HookRecord[];
+}

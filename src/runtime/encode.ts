@@ -1,0 +1,26 @@
+/** What a value becomes on the wire, and the MQTT 5 content type it implies. */
+export interface EncodedPayload {
+  readonly payload: Buffer | string;
+  readonly contentType: string | undefined;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Encodes a value for PUBLISH, symmetric with `@Payload()` decoding: `Buffer` and typed arrays
+ * raw, strings UTF-8, numbers, booleans and bigints as text, `null`/`undefined` empty, anything
+ * else (objects, arrays) JSON with content type `application/json`.
+ */
+export function encodePayload(value: unknown): EncodedPayload {
+  if (value === undefined || value === null) return { payload: EMPTY, contentType: undefined };
+  if (typeof value === 'string') return { payload: value, contentType: undefined };
+  if (Buffer.isBuffer(value)) return { payload: value, contentType: undefined };
+  if (ArrayBuffer.isView(value)) {
+    return { payload: Buffer.from(value.buffer, value.byteOffset, value.byteLength), contentType: undefined };
+  }
+  if (value instanceof ArrayBuffer) return { payload: Buffer.from(value), contentType: undefined };
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return { payload: String(value), contentType: undefined };
+  }
+  return { payload: JSON.stringify(value), contentType: 'application/json' };
+}

@@ -1,0 +1,41 @@
+import type { ValidatorOptions } from 'class-validator';
+import type { MqttConfig, MqttConfigInput } from '../client/config.js';
+import type { MqttLogger } from '../logger.js';
+import type { AckMode, Constructable } from '../metadata/types.js';
+import type { HookArgs } from './hooks.js';
+
+/** Where controller instances come from: typedi's `Container` fits, as does routing-controllers' `useContainer` one. */
+export interface ControllerContainer {
+  get<T>(someClass: Constructable<T>): T;
+}
+
+/** Everything `createMqttApp` / `useMqtt` take. Connection fields may be given inline or as `config`. */
+export interface MqttAppOptions extends MqttConfigInput {
+  /** A ready config (e.g. `MqttConfig.fromEnv()`); inline connection fields are ignored when set. */
+  config?: MqttConfig;
+  /** The controller classes, each with `@MqttController()`. */
+  controllers?: Constructable[];
+  /** Resolves controllers (constructor injection); without one, controllers are created with `new`. */
+  container?: ControllerContainer;
+  /** pino-shaped logger; default: warnings and errors to stderr. */
+  logger?: MqttLogger;
+  /** App-wide shared-subscription group for controller topics (`$share/{group}/…`). */
+  shareGroup?: string;
+  /** Default acknowledgement mode of handlers. Default `auto`. */
+  ack?: AckMode;
+  /** Most handler executions at once; when reached, reading from the broker pauses. Default unlimited. */
+  maxInFlight?: number;
+  /** class-validator options for `@Payload()` DTOs, or `false` to skip validation. Default `{}`. */
+  validation?: ValidatorOptions | false;
+  /** ms `stop()` waits for handlers in flight before disconnecting anyway. Default 10000. */
+  stopTimeout?: number;
+  onConnect?: (...args: HookArgs['connect']) => unknown;
+  onDisconnect?: (...args: HookArgs['disconnect']) => unknown;
+  /** Messages no handler matched (Flask-MQTT's `on_message`). */
+  onMessage?: (...args: HookArgs['message']) => unknown;
+  onSubscribe?: (...args: HookArgs['subscribe']) => unknown;
+  onUnsubscribe?: (...args: HookArgs['unsubscribe']) => unknown;
+  onPublish?: (...args: HookArgs['publish']) => unknown;
+  /** Handler and hook errors. Default: logged with topic and handler name. */
+  onError?: (...args: HookArgs['error']) => unknown;
+}

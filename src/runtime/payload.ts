@@ -1,0 +1,136 @@
+import { plainToInstance } from 'class-transformer';
+import { type ValidationError, type ValidatorOptions, validateSync } from 'class-validator';
+import { PayloadValidationError } from '../errors.js';
+import type { PayloadOptions } from '../metadata/types.js';
+import type { InboundMessage } from './message.js';
+
+/** Turns a message into the value of one `@Payload()` parameter. Compiled once per handler. */
+export type PayloadResolver = (message: InboundMessage, handler: string) => unknown;
+
+const TEXT = Symbol('text');
+const JSON_KEY = Symbol('json');
+
+/** The payload as UTF-8 text, decoded once per message. */
+export function textOf(message: InboundMessage): string {
+  return message.decoded(TEXT, () => message.payload.toString('utf8'));
+}
+
+/** The payload parsed as JSON, once per message; bad JSON is a `PayloadValidationError`. */
+export function jsonOf(message: InboundMessage, handler: string): unknown {
+  try {
+    return message.decoded(JSON_KEY, () => JSON.parse(textOf(message)) as unknown);
+  } catch (error) {
+    throw new PayloadValidationError(message.topic, handler, [`payload is not valid JSON (${(error as Error).message})`], {
+      cause: error,
+    });
+  }
+}
+
+const PLAIN_TYPES = new Set<unknown>([undefined, Object, Promise]);
+
+/**
+ * Chooses the decoder for a `@Payload()` parameter by its declared type:
+ * `Buffer`/`Uint8Array` raw bytes, `String` text, `Number` / `Boolean` parsed from text,
+ * `Array` a JSON array, `Object` (interfaces, `unknown`, `any`) JSON, any other class JSON
+ * turned into an instance and validated with class-validator (unless `validate: false`).
+ */
+export function compilePayloadResolver(
+  type: unknown,
+  options: PayloadOptions,
+  validator: ValidatorOptions | false,
+): PayloadResolver {
+  const custom = options.decoder;
+  if (custom) {
+    return (message, handler) =>
+      message.decoded(custom, () => {
+        try {
+          return custom(message.payload, { topic: message.topic, contentType: message.contentType });
+        } catch (error) {
+          if (error instanceof PayloadValidationError) throw error;
+          throw new PayloadValidationError(message.topic, handler, [`decoder failed: ${(error as Error).message}`], {
+            cause: error,
+          });
+        }
+      });
+  }
+  if (type === Buffer || type === Uint8Array) return (message) => message.payload;
+  if (type === String) return (message) => textOf(message);
+  if (type === Number) return decodeNumber;
+  if (type === Boolean) return decodeBoolean;
+  if (type === Array) return decodeArray;
+  if (PLAIN_TYPES.has(type) || typeof type !== 'function') return jsonOf;
+  const dto = type as new () => object;
+  const validate = options.validate === false || validator === false ? undefined : validator;
+  return (message, handler) => message.decoded(dto, () => toDto(message, handler, dto, validate));
+}
+
+function decodeNumber(message: InboundMessage, handler: string): number {
+  return message.decoded(Number, () => {
+    const text = textOf(message).trim();
+    const value = text === '' ? Number.NaN : Number(text);
+    if (!Number.isFinite(value)) {
+      throw new PayloadValidationError(message.topic, handler, [`payload ${preview(text)} is not a finite number`]);
+    }
+    return value;
+  });
+}
+
+function decodeBoolean(message: InboundMessage, handler: string): boolean {
+  return message.decoded(Boolean, () => {
+    const text = textOf(message).trim().toLowerCase();
+    if (text === 'true' || text === '1') return true;
+    if (text === 'false' || text === '0') return false;
+    throw new PayloadValidationError(message.topic, handler, [
+      `payload ${preview(text)} is not a boolean (true, false, 1 or 0)`,
+    ]);
+  });
+}
+
+function decodeArray(message: InboundMessage, handler: string): unknown[] {
+  const value = jsonOf(message, handler);
+  if (!Array.isArray(value)) {
+    throw new PayloadValidationError(message.topic, handler, [`payload is JSON ${typeName(value)}, not an array`]);
+  }
+  return value;
+}
+
+function toDto(
+  message: InboundMessage,
+  handler: string,
+  dto: new () => object,
+  validator: ValidatorOptions | undefined,
+): object {
+  const plain = jsonOf(message, handler);
+  if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
+    throw new PayloadValidationError(message.topic, handler, [
+      `payload is JSON ${typeName(plain)}, ${dto.name} needs an object`,
+    ]);
+  }
+  const instance = plainToInstance(dto, plain);
+  if (validator) {
+    const errors = validateSync(instance, validator);
+    if (errors.length > 0) throw new PayloadValidationError(message.topic, handler, describe(errors));
+  }
+  return instance;
+}
+
+/** class-validator errors as `field: constraint message` lines (nested fields dotted). */
+export function describe(errors: readonly ValidationError[], parent = ''): string[] {
+  const lines: string[] = [];
+  for (const error of errors) {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    for (const message of Object.values(error.constraints ?? {})) lines.push(`${path}: ${message}`);
+    if (error.children?.length) lines.push(...describe(error.children, path));
+  }
+  return lines;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}

@@ -1,0 +1,195 @@
+import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { ProtocolVersion } from '../client/connection.js';
+import type { SubscriptionInfo } from '../client/subscriptions.js';
+import { MqttProtocolError } from '../errors.js';
+import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
+import type { MqttApp } from '../runtime/app.js';
+import { resolveSubscription } from '../runtime/definitions.js';
+import { encodePayload } from '../runtime/encode.js';
+import { compileFunction, type MessageHandler } from '../runtime/handler.js';
+import type { Route } from '../runtime/router.js';
+import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
+
+/** MQTT 5 PUBLISH properties `publish` passes through. */
+export type PublishProperties = NonNullable<IPublishPacket['properties']>;
+
+export interface PublishOptions {
+  readonly qos?: QoS;
+  readonly retain?: boolean;
+  readonly dup?: boolean;
+  /** MQTT 5 only: user properties, message expiry, content type, response topic, correlation data… */
+  readonly properties?: PublishProperties;
+}
+
+export interface PublishResult {
+  readonly topic: string;
+  readonly qos: QoS;
+  /** Packet identifier of a QoS 1/2 publish (Flask-MQTT's `mid`). */
+  readonly messageId: number | undefined;
+}
+
+export interface RuntimeSubscribeOptions extends SubscriptionOptions {
+  readonly ack?: AckMode;
+}
+
+export interface SubscribeResult {
+  /** The filter as sent to the broker (`$share/…` included). */
+  readonly filter: string;
+  /** The QoS the broker granted. */
+  readonly qos: QoS;
+}
+
+/**
+ * What an app does with MQTT at runtime: publish, subscribe and unsubscribe (with or without
+ * a handler), inspect what is subscribed. One per app, injectable (`ctx.mqtt`, the DI container).
+ */
+export class MqttService {
+  /** Runtime routes by subscription filter. */
+  private readonly runtime = new Map<string, Route[]>();
+
+  constructor(private readonly app: MqttApp) {}
+
+  /** True while connected to the broker. */
+  get connected(): boolean {
+    return this.app.connection.connected;
+  }
+
+  /** The raw mqtt.js client: an escape hatch (undefined before `start()`). */
+  get client(): MqttClient | undefined {
+    return this.app.connection.client;
+  }
+
+  get protocolVersion(): ProtocolVersion {
+    return this.app.connection.protocolVersion;
+  }
+
+  get clientId(): string {
+    return this.app.connection.clientId;
+  }
+
+  /** Handler executions running now. */
+  get inFlight(): number {
+    return this.app.dispatcher.inFlight;
+  }
+
+  /** Everything subscribed or waiting to be, with QoS and who asked (Flask-MQTT's `topics`). */
+  get topics(): SubscriptionInfo[] {
+    return this.app.subscriber.table.info();
+  }
+
+  /**
+   * Publishes `payload` (objects and arrays as JSON, strings as UTF-8, Buffers and typed arrays
+   * as they are, numbers and booleans as text, null/undefined empty). Resolves when the broker
+   * acknowledged it (QoS 1/2) or it was written (QoS 0). An invalid topic rejects with
+   * `InvalidTopicError` and nothing is sent.
+   */
+  async publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+    validateTopicName(topic);
+    const encoded = encodePayload(payload);
+    const qos = options.qos ?? 0;
+    const publishOptions: IClientPublishOptions = { qos, retain: options.retain ?? false, dup: options.dup ?? false };
+    if (this.app.connection.protocolVersion === 5) {
+      const properties =
+        encoded.contentType && options.properties?.contentType === undefined
+          ? { ...options.properties, contentType: encoded.contentType }
+          : options.properties;
+      if (properties) publishOptions.properties = properties;
+    } else if (options.properties && Object.keys(options.properties).length > 0) {
+      throw new MqttProtocolError(
+        `Publish to ${JSON.stringify(topic)}: properties (${Object.keys(options.properties).join(', ')}) need MQTT 5, but this connection speaks MQTT 3.1.1`,
+      );
+    }
+    const packet = await this.app.connection.publish(topic, encoded.payload, publishOptions);
+    const result: PublishResult = { topic, qos, messageId: packet?.messageId };
+    if (this.app.hooks.has('publish')) {
+      void this.app.hooks.run('publish', { topic, qos, retain: publishOptions.retain ?? false, messageId: result.messageId });
+    }
+    return result;
+  }
+
+  /**
+   * Subscribes at runtime. `filter` may use named parameters (`devices/+id/status`) and a
+   * `$share/{group}/` prefix; `handler` receives an `MqttContext` with `params`. Without a
+   * handler, messages reach handlers added with `onTopic` or the `@OnMessage` fallback.
+   * Works before `start()` and while offline: resolves once the broker acknowledged it.
+   */
+  async subscribe(
+    filter: string,
+    handler?: MessageHandler,
+    options: RuntimeSubscribeOptions = {},
+  ): Promise<SubscribeResult> {
+    const pattern = parsePattern(filter);
+    const subscriptionFilter = pattern.group
+      ? pattern.subscriptionFilter
+      : options.share
+        ? shareFilter(options.share, pattern.filter)
+        : pattern.filter;
+    const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
+    const route: Route = {
+      handler: handler ? compileFunction(handler, filter) : undefined,
+      pattern,
+      subscriptionId: added.subscription.id,
+      ack: options.ack ?? this.app.ack,
+    };
+    this.app.router.add(route);
+    const routes = this.runtime.get(subscriptionFilter) ?? [];
+    routes.push(route);
+    this.runtime.set(subscriptionFilter, routes);
+    const granted = await added.granted;
+    return { filter: subscriptionFilter, qos: granted as QoS };
+  }
+
+  /**
+   * Removes every runtime subscription to `filter` (as given to `subscribe`) and their handlers,
+   * and unsubscribes at the broker unless a controller `@Topic` uses the same filter.
+   * Resolves `false` when there was no runtime subscription to it.
+   */
+  async unsubscribe(filter: string): Promise<boolean> {
+    const key = this.runtime.has(filter) ? filter : parsePattern(filter).subscriptionFilter;
+    const routes = this.runtime.get(key);
+    if (!routes) return false;
+    this.runtime.delete(key);
+    for (const route of routes) {
+      this.app.router.remove(route);
+      await this.app.subscriber.remove(key, 'runtime');
+    }
+    return true;
+  }
+
+  /**
+   * Removes every runtime subscription (made with `subscribe`). Controller `@Topic`
+   * subscriptions stay: they are part of the app's code and go with `stop()`.
+   * Resolves with the filters unsubscribed.
+   */
+  async unsubscribeAll(): Promise<string[]> {
+    const filters = [...this.runtime.keys()];
+    await Promise.all(filters.map((filter) => this.unsubscribe(filter)));
+    return filters;
+  }
+
+  /**
+   * Adds a handler for messages matching `filter` without subscribing (Flask-MQTT's
+   * `on_topic`): it runs for messages that some other subscription brings. Returns a
+   * function that removes it.
+   */
+  onTopic(filter: string, handler: MessageHandler): () => void {
+    const route: Route = {
+      handler: compileFunction(handler, filter),
+      pattern: parsePattern(filter),
+      subscriptionId: undefined,
+      ack: this.app.ack,
+    };
+    this.app.router.add(route);
+    return () => {
+      this.app.router.remove(route);
+    };
+  }
+
+  /** @internal The broker refused a subscription: its runtime handlers go too. */
+  forgetRefused(filter: string): void {
+    const routes = this.runtime.get(filter);
+    if (!routes) return;
+    this.runtime.delete(filter);
+    for (const route of routes) this.app.router.remove(route);
+  }
+}

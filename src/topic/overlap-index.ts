@@ -1,0 +1,99 @@
+import { splitSharedFilter } from './shared.js';
+
+interface Node<T> {
+  readonly children: Map<string, Node<T>>;
+  /** Values whose filter ends at this node. */
+  readonly values: Set<T>;
+}
+
+const node = <T>(): Node<T> => ({ children: new Map(), values: new Set() });
+
+/**
+ * Filters indexed so that the filters overlapping a given one (some topic matches both)
+ * are found without comparing against every filter. `$share/{group}/` prefixes are ignored.
+ * Used to give overlapping subscriptions different MQTT 5 subscription identifiers.
+ */
+export class OverlapIndex<T> {
+  private readonly root: Node<T> = node();
+
+  add(filter: string, value: T): void {
+    let current = this.root;
+    for (const level of levelsOf(filter)) {
+      let next = current.children.get(level);
+      if (!next) {
+        next = node();
+        current.children.set(level, next);
+      }
+      current = next;
+    }
+    current.values.add(value);
+  }
+
+  remove(filter: string, value: T): void {
+    const path: Array<[Node<T>, string]> = [];
+    let current = this.root;
+    for (const level of levelsOf(filter)) {
+      const next = current.children.get(level);
+      if (!next) return;
+      path.push([current, level]);
+      current = next;
+    }
+    current.values.delete(value);
+    for (let i = path.length - 1; i >= 0; i--) {
+      const [parent, level] = path[i]!;
+      const child = parent.children.get(level)!;
+      if (child.values.size > 0 || child.children.size > 0) break;
+      parent.children.delete(level);
+    }
+  }
+
+  /** Values of every indexed filter that overlaps `filter`. */
+  overlapping(filter: string): Set<T> {
+    const found = new Set<T>();
+    this.walk(this.root, levelsOf(filter), 0, found);
+    return found;
+  }
+
+  private walk(current: Node<T>, levels: readonly string[], depth: number, found: Set<T>): void {
+    if (depth === levels.length) {
+      for (const value of current.values) found.add(value);
+      const hash = current.children.get('#');
+      if (hash) for (const value of hash.values) found.add(value);
+      return;
+    }
+    const level = levels[depth]!;
+    const dollarGuard = depth === 0;
+    if (level === '#') {
+      collectAll(current, found, dollarGuard, depth === levels.length - 1);
+      return;
+    }
+    const hash = current.children.get('#');
+    const plus = current.children.get('+');
+    if (level === '+') {
+      if (hash) for (const value of hash.values) found.add(value);
+      for (const [key, child] of current.children) {
+        if (key === '#' || (dollarGuard && key.startsWith('$'))) continue;
+        this.walk(child, levels, depth + 1, found);
+      }
+      return;
+    }
+    const wildcardsApply = !(dollarGuard && level.startsWith('$'));
+    if (hash && wildcardsApply) for (const value of hash.values) found.add(value);
+    if (plus && wildcardsApply) this.walk(plus, levels, depth + 1, found);
+    const exact = current.children.get(level);
+    if (exact) this.walk(exact, levels, depth + 1, found);
+  }
+}
+
+/** Everything below `current` (a `#` there matches it all), with the first-level `$` rule. */
+function collectAll<T>(current: Node<T>, found: Set<T>, dollarGuard: boolean, includeSelf: boolean): void {
+  if (includeSelf) for (const value of current.values) found.add(value);
+  for (const [key, child] of current.children) {
+    if (dollarGuard && key.startsWith('$')) continue;
+    collectAll(child, found, false, true);
+  }
+}
+
+function levelsOf(filter: string): string[] {
+  return splitSharedFilter(filter).filter.split('/');
+}
