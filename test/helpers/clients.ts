@@ -1,4 +1,4 @@
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 
 /** Defaults for raw test clients: fail fast, no silent retry loops. */
 const TEST_DEFAULTS: IClientOptions = { reconnectPeriod: 0, connectTimeout: 3000 };
@@ -10,6 +10,16 @@ export class ClientPool {
   /** `connectAsync` with test defaults (no reconnect, 3 s connect timeout) overridable by `options`. */
   async connect(url: string, options: IClientOptions = {}): Promise<MqttClient> {
     const client = await connectAsync(url, { ...TEST_DEFAULTS, ...options });
+    this.clients.add(client);
+    return client;
+  }
+
+  /**
+   * `connect` without waiting, for tests that must listen before the CONNACK (its `sessionPresent`,
+   * messages queued for a session) or that want reconnects (pass `reconnectPeriod`).
+   */
+  open(url: string, options: IClientOptions = {}): MqttClient {
+    const client = connect(url, { ...TEST_DEFAULTS, ...options });
     this.clients.add(client);
     return client;
   }

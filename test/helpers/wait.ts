@@ -30,10 +30,20 @@ export async function waitFor(
 }
 
 /**
+ * Anything with Node's `on`/`off`: an `EventEmitter`, or mqtt.js's typed emitter (whose generic
+ * signatures do not fit `EventEmitter`'s).
+ */
+export interface EmitterLike {
+  on(event: never, listener: never): unknown;
+  off(event: never, listener: never): unknown;
+}
+
+/**
  * Resolves with the first argument of the next `event`; rejects on an `error` event (unless `event`
  * is `'error'`) or after `timeoutMs`.
  */
-export function onceEvent<T = unknown>(emitter: EventEmitter, event: string, timeoutMs: number): Promise<T> {
+export function onceEvent<T = unknown>(source: EmitterLike, event: string, timeoutMs: number): Promise<T> {
+  const emitter = source as EventEmitter;
   return new Promise<T>((resolve, reject) => {
     const onEvent = (value: T) => {
       cleanup();
