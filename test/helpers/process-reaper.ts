@@ -28,11 +28,6 @@ export function untrackDir(dir: string): void {
   dirs.delete(dir);
 }
 
-/** How many tracked children are still alive (for tests of the helpers). */
-export function liveChildren(): number {
-  return children.size;
-}
-
 function reap(): void {
   for (const child of children) {
     try {
