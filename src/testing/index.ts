@@ -1,0 +1,6 @@
+export {
+  type EmbeddedBroker,
+  type EmbeddedBrokerCredentials,
+  type EmbeddedBrokerOptions,
+  startEmbeddedBroker,
+} from './embedded-broker.js';
