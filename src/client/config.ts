@@ -197,7 +197,10 @@ function crossFieldProblems(config: MqttConfig): InvalidField[] {
   if (config.url !== undefined) {
     const scheme = /^([a-z]+):\/\//i.exec(config.url)?.[1]?.toLowerCase();
     if (!scheme || !(PROTOCOLS as readonly string[]).includes(scheme)) {
-      problems.push({ field: 'url', problems: [`must start with one of ${PROTOCOLS.map((p) => `${p}://`).join(', ')}`] });
+      problems.push({
+        field: 'url',
+        problems: [`must start with one of ${PROTOCOLS.map((p) => `${p}://`).join(', ')}`],
+      });
     }
   }
   if (config.will?.topic) {
@@ -239,7 +242,11 @@ function readEnv(env: NodeJS.ProcessEnv): MqttConfigInput {
   const bool = (name: string) => {
     const value = text(name)?.toLowerCase();
     if (value === undefined) return undefined;
-    return ['1', 'true', 'yes', 'on'].includes(value) ? true : ['0', 'false', 'no', 'off'].includes(value) ? false : value;
+    return ['1', 'true', 'yes', 'on'].includes(value)
+      ? true
+      : ['0', 'false', 'no', 'off'].includes(value)
+        ? false
+        : value;
   };
   const file = (name: string) => {
     const path = text(name);

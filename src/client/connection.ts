@@ -81,7 +81,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     private readonly logger: MqttLogger,
   ) {
     super();
-    this.clientId = config.clientId ?? `${config.clientIdPrefix ?? 'koa-mqtt'}-${randomBytes(6).toString('hex')}`;
+    this.clientId =
+      config.clientId ?? `${config.clientIdPrefix ?? 'koa-mqtt'}-${randomBytes(6).toString('hex')}`;
     this.version = config.protocolVersion ?? 5;
     this.backoff = new Backoff(config.reconnectPeriod ?? 1000, config.reconnectMaxPeriod ?? 30_000);
   }
@@ -172,7 +173,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     });
     client.prependListener('close', () => {
       // Runs before mqtt.js schedules the next attempt: set its delay from the backoff.
-      if (!this.closing && this.config.reconnectPeriod !== 0) client.options.reconnectPeriod = this.backoff.next();
+      if (!this.closing && this.config.reconnectPeriod !== 0)
+        client.options.reconnectPeriod = this.backoff.next();
       if (this.closing) return;
       this.emit('disconnect', { error: this.lastError, packet: this.lastDisconnect, requested: false });
     });
@@ -207,10 +209,13 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     const code = (error as { code?: unknown }).code;
     const reasonCode = typeof code === 'number' ? code : undefined;
     const detail = error.message || String(code ?? 'unknown error');
-    return new MqttConnectionError(`Cannot connect to ${this.config.brokerUrl} as ${this.clientId}: ${detail}`, {
-      cause: error,
-      reasonCode,
-    });
+    return new MqttConnectionError(
+      `Cannot connect to ${this.config.brokerUrl} as ${this.clientId}: ${detail}`,
+      {
+        cause: error,
+        reasonCode,
+      },
+    );
   }
 
   /** Sends one SUBSCRIBE with these subscriptions; resolves with the granted QoS / reason code of each. */
@@ -220,18 +225,34 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     for (const { filter, options } of subscriptions) {
       topics[filter] =
         this.version === 5
-          ? { qos: options.qos, nl: options.noLocal, rap: options.retainAsPublished, rh: options.retainHandling }
+          ? {
+              qos: options.qos,
+              nl: options.noLocal,
+              rap: options.retainAsPublished,
+              rh: options.retainHandling,
+            }
           : { qos: options.qos };
     }
     const properties =
-      subscriptionId !== undefined && this.subscriptionIdsAvailable ? { subscriptionIdentifier: subscriptionId } : undefined;
+      subscriptionId !== undefined && this.subscriptionIdsAvailable
+        ? { subscriptionIdentifier: subscriptionId }
+        : undefined;
     return new Promise((resolve, reject) => {
-      client.subscribe(topics, properties ? { qos: 0, properties } : { qos: 0 }, (error, _granted, packet) => {
-        const suback = (packet ?? (error as { packet?: unknown } | undefined)?.packet) as SubackLike | undefined;
-        if (suback?.granted) resolve(suback.granted.map((g) => (typeof g === 'number' ? g : g.qos)));
-        else if (error) reject(new MqttError(`SUBSCRIBE failed: ${error.message}`, 'ERR_MQTT_SUBSCRIPTION', { cause: error }));
-        else resolve(subscriptions.map(() => 0x80));
-      });
+      client.subscribe(
+        topics,
+        properties ? { qos: 0, properties } : { qos: 0 },
+        (error, _granted, packet) => {
+          const suback = (packet ?? (error as { packet?: unknown } | undefined)?.packet) as
+            | SubackLike
+            | undefined;
+          if (suback?.granted) resolve(suback.granted.map((g) => (typeof g === 'number' ? g : g.qos)));
+          else if (error)
+            reject(
+              new MqttError(`SUBSCRIBE failed: ${error.message}`, 'ERR_MQTT_SUBSCRIPTION', { cause: error }),
+            );
+          else resolve(subscriptions.map(() => 0x80));
+        },
+      );
     });
   }
 
@@ -239,14 +260,21 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     const client = this.requireClient();
     return new Promise((resolve, reject) => {
       client.unsubscribe([...filters], (error) => {
-        if (error) reject(new MqttError(`UNSUBSCRIBE failed: ${error.message}`, 'ERR_MQTT_SUBSCRIPTION', { cause: error }));
+        if (error)
+          reject(
+            new MqttError(`UNSUBSCRIBE failed: ${error.message}`, 'ERR_MQTT_SUBSCRIPTION', { cause: error }),
+          );
         else resolve();
       });
     });
   }
 
   /** Publishes; resolves when written (QoS 0) or acknowledged (QoS 1/2), even across a reconnect. */
-  publish(topic: string, payload: Buffer | string, options: IClientPublishOptions): Promise<IPublishPacket | undefined> {
+  publish(
+    topic: string,
+    payload: Buffer | string,
+    options: IClientPublishOptions,
+  ): Promise<IPublishPacket | undefined> {
     const client = this.requireClient();
     return new Promise((resolve, reject) => {
       client.publish(topic, payload, options, (error, packet) => {

@@ -109,7 +109,11 @@ export class MqttApp {
     await Promise.all(granted);
     this.state = 'running';
     this.logger.info(
-      { broker: this.config.brokerUrl, clientId: this.connection.clientId, protocolVersion: info.protocolVersion },
+      {
+        broker: this.config.brokerUrl,
+        clientId: this.connection.clientId,
+        protocolVersion: info.protocolVersion,
+      },
       'MQTT connected',
     );
     await this.hooks.run('connect', info);
@@ -179,7 +183,10 @@ export class MqttApp {
       const timeout = this.options.stopTimeout ?? 10_000;
       const drained = await this.dispatcher.drain(timeout);
       if (!drained) {
-        this.logger.warn({ inFlight: this.dispatcher.inFlight, timeoutMs: timeout }, 'stopping with handlers still running');
+        this.logger.warn(
+          { inFlight: this.dispatcher.inFlight, timeoutMs: timeout },
+          'stopping with handlers still running',
+        );
       }
       await this.connection.close();
       this.state = 'stopped';
@@ -212,6 +219,7 @@ function pickConfig(options: MqttAppOptions): Record<string, unknown> {
 
 function positive(value: number | undefined): number {
   if (value === undefined) return Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(value) || value < 1) throw new MqttDefinitionError(`maxInFlight must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new MqttDefinitionError(`maxInFlight must be a positive integer, got ${value}`);
   return value;
 }

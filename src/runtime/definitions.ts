@@ -59,7 +59,9 @@ export function defineController(target: Function, defaults: DefinitionDefaults 
   const records = chain.map((cls) => findRecord(cls)).filter((r) => r !== undefined);
   const controller = records.find((r) => r.controller)?.controller;
   if (!controller) {
-    throw new MqttDefinitionError(`${target.name} is listed as a controller but has no @MqttController() decorator`);
+    throw new MqttDefinitionError(
+      `${target.name} is listed as a controller but has no @MqttController() decorator`,
+    );
   }
   const handlers = new Map<string, HandlerRecord>();
   const hooks = new Map<string, { event: HookEvent; method: string }>();
@@ -126,9 +128,13 @@ function resolveShare(
   return chosen === false || chosen === '' ? undefined : chosen;
 }
 
-export function resolveSubscription(options: SubscriptionOptions, defaultQos?: QoS): ResolvedSubscriptionOptions {
+export function resolveSubscription(
+  options: SubscriptionOptions,
+  defaultQos?: QoS,
+): ResolvedSubscriptionOptions {
   const qos = options.qos ?? defaultQos ?? 0;
-  if (qos !== 0 && qos !== 1 && qos !== 2) throw new MqttDefinitionError(`qos must be 0, 1 or 2, got ${String(qos)}`);
+  if (qos !== 0 && qos !== 1 && qos !== 2)
+    throw new MqttDefinitionError(`qos must be 0, 1 or 2, got ${String(qos)}`);
   return {
     qos,
     noLocal: options.noLocal ?? false,
@@ -141,7 +147,9 @@ function checkParams(name: string, record: HandlerRecord, routes: readonly Route
   const seen = new Set<number>();
   for (const param of record.params) {
     if (seen.has(param.index)) {
-      throw new MqttDefinitionError(`${name}: parameter ${param.index} has more than one parameter decorator`);
+      throw new MqttDefinitionError(
+        `${name}: parameter ${param.index} has more than one parameter decorator`,
+      );
     }
     seen.add(param.index);
     if (param.kind !== 'topic-param') continue;

@@ -5,7 +5,12 @@ import { InboundMessage } from './message.js';
 import type { Route, Router, Selection } from './router.js';
 
 /** Called after a handler returned (value) or threw (error); used for MQTT 5 replies. */
-export type AfterHandler = (message: InboundMessage, route: Route, value: unknown, error: Error | undefined) => void;
+export type AfterHandler = (
+  message: InboundMessage,
+  route: Route,
+  value: unknown,
+  error: Error | undefined,
+) => void;
 
 export interface DispatcherOptions {
   /** Most handler executions running at once; past it, mqtt.js stops reading the socket. */
@@ -53,13 +58,14 @@ export class Dispatcher {
     for (const route of selection.routes) {
       const settled = this.run(route, message);
       if (settled) {
-        (pending ??= []).push(settled);
+        pending ??= [];
+        pending.push(settled);
         if (route.ack === 'after-handler') waitForHandlers = true;
       }
     }
     if (selection.fallback && this.hooks.has('message')) {
-      const settled = this.track(this.hooks.run('message', new MqttContext(message, EMPTY, 'OnMessage')));
-      (pending ??= []).push(settled);
+      pending ??= [];
+      pending.push(this.track(this.hooks.run('message', new MqttContext(message, EMPTY, 'OnMessage'))));
     }
     if (waitForHandlers && packet.qos > 0 && pending) {
       Promise.all(pending).then(() => this.release(done));

@@ -44,7 +44,8 @@ export function compileMethod(
     const [first, second] = resolvers as [Resolver, Resolver];
     return {
       name,
-      invoke: (message, values) => fn.call(instance, first(message, values, name), second(message, values, name)),
+      invoke: (message, values) =>
+        fn.call(instance, first(message, values, name), second(message, values, name)),
     };
   }
   return {

@@ -20,9 +20,14 @@ export function jsonOf(message: InboundMessage, handler: string): unknown {
   try {
     return message.decoded(JSON_KEY, () => JSON.parse(textOf(message)) as unknown);
   } catch (error) {
-    throw new PayloadValidationError(message.topic, handler, [`payload is not valid JSON (${(error as Error).message})`], {
-      cause: error,
-    });
+    throw new PayloadValidationError(
+      message.topic,
+      handler,
+      [`payload is not valid JSON (${(error as Error).message})`],
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -47,9 +52,14 @@ export function compilePayloadResolver(
           return custom(message.payload, { topic: message.topic, contentType: message.contentType });
         } catch (error) {
           if (error instanceof PayloadValidationError) throw error;
-          throw new PayloadValidationError(message.topic, handler, [`decoder failed: ${(error as Error).message}`], {
-            cause: error,
-          });
+          throw new PayloadValidationError(
+            message.topic,
+            handler,
+            [`decoder failed: ${(error as Error).message}`],
+            {
+              cause: error,
+            },
+          );
         }
       });
   }
@@ -69,7 +79,9 @@ function decodeNumber(message: InboundMessage, handler: string): number {
     const text = textOf(message).trim();
     const value = text === '' ? Number.NaN : Number(text);
     if (!Number.isFinite(value)) {
-      throw new PayloadValidationError(message.topic, handler, [`payload ${preview(text)} is not a finite number`]);
+      throw new PayloadValidationError(message.topic, handler, [
+        `payload ${preview(text)} is not a finite number`,
+      ]);
     }
     return value;
   });
@@ -89,7 +101,9 @@ function decodeBoolean(message: InboundMessage, handler: string): boolean {
 function decodeArray(message: InboundMessage, handler: string): unknown[] {
   const value = jsonOf(message, handler);
   if (!Array.isArray(value)) {
-    throw new PayloadValidationError(message.topic, handler, [`payload is JSON ${typeName(value)}, not an array`]);
+    throw new PayloadValidationError(message.topic, handler, [
+      `payload is JSON ${typeName(value)}, not an array`,
+    ]);
   }
   return value;
 }

@@ -1,5 +1,5 @@
 import type { AckMode } from '../metadata/types.js';
-import { TopicTrie, type TopicPattern } from '../topic/index.js';
+import { type TopicPattern, TopicTrie } from '../topic/index.js';
 import type { CompiledHandler } from './handler.js';
 
 /** A handler bound to a pattern; or, with no handler, a bare subscription (for copy accounting). */
@@ -63,12 +63,14 @@ export class Router {
       let lowest = Number.POSITIVE_INFINITY;
       for (const route of matched) {
         if (route.handler) handlers++;
-        if (route.subscriptionId !== undefined && route.subscriptionId < lowest) lowest = route.subscriptionId;
+        if (route.subscriptionId !== undefined && route.subscriptionId < lowest)
+          lowest = route.subscriptionId;
       }
       const ownsShared = lowest === Number.POSITIVE_INFINITY || carries(ids, lowest);
       for (const route of matched) {
         if (!route.handler) continue;
-        if (route.subscriptionId === undefined ? ownsShared : carries(ids, route.subscriptionId)) routes.push(route);
+        if (route.subscriptionId === undefined ? ownsShared : carries(ids, route.subscriptionId))
+          routes.push(route);
       }
       out.fallback = handlers === 0 && ownsShared;
     }

@@ -39,7 +39,9 @@ export class Subscriber {
     options: ResolvedSubscriptionOptions,
     source: SubscriptionSource,
   ): { subscription: Subscription; granted: Promise<number> } {
-    const { subscription, created, changed } = this.table.acquire(filter, options, source, () => this.colour(filter));
+    const { subscription, created, changed } = this.table.acquire(filter, options, source, () =>
+      this.colour(filter),
+    );
     if (created) this.overlaps.add(filter, subscription);
     if (!changed && subscription.state === 'active') {
       return { subscription, granted: Promise.resolve(subscription.granted ?? options.qos) };
@@ -59,7 +61,10 @@ export class Subscriber {
     const removed = this.table.release(filter, source);
     if (!removed) return false;
     this.overlaps.remove(filter, removed);
-    this.settle(removed, new MqttSubscriptionError(filter, 0x80, { cause: new Error('unsubscribed before SUBACK') }));
+    this.settle(
+      removed,
+      new MqttSubscriptionError(filter, 0x80, { cause: new Error('unsubscribed before SUBACK') }),
+    );
     if (this.connection.connected && removed.state === 'active') {
       await this.connection.unsubscribe([filter]);
       await this.hooks.run('unsubscribe', { filters: [filter] });
@@ -113,7 +118,9 @@ export class Subscriber {
           this.logger.warn({ err: error, filters: group.map((s) => s.filter) }, 'SUBSCRIBE not acknowledged');
           return;
         }
-        await Promise.all(group.map((subscription, i) => this.acknowledged(subscription, granted[i] ?? 0x80)));
+        await Promise.all(
+          group.map((subscription, i) => this.acknowledged(subscription, granted[i] ?? 0x80)),
+        );
       }),
     );
   }

@@ -87,7 +87,11 @@ export class MqttService {
     validateTopicName(topic);
     const encoded = encodePayload(payload);
     const qos = options.qos ?? 0;
-    const publishOptions: IClientPublishOptions = { qos, retain: options.retain ?? false, dup: options.dup ?? false };
+    const publishOptions: IClientPublishOptions = {
+      qos,
+      retain: options.retain ?? false,
+      dup: options.dup ?? false,
+    };
     if (this.app.connection.protocolVersion === 5) {
       const properties =
         encoded.contentType && options.properties?.contentType === undefined
@@ -102,7 +106,12 @@ export class MqttService {
     const packet = await this.app.connection.publish(topic, encoded.payload, publishOptions);
     const result: PublishResult = { topic, qos, messageId: packet?.messageId };
     if (this.app.hooks.has('publish')) {
-      void this.app.hooks.run('publish', { topic, qos, retain: publishOptions.retain ?? false, messageId: result.messageId });
+      void this.app.hooks.run('publish', {
+        topic,
+        qos,
+        retain: publishOptions.retain ?? false,
+        messageId: result.messageId,
+      });
     }
     return result;
   }
