@@ -3,7 +3,15 @@ import 'reflect-metadata';
 export { MqttConfig, type MqttConfigInput, redactUrl, TlsConfig, WillConfig } from './client/config.js';
 export type { ConnectInfo, DisconnectInfo, ProtocolVersion } from './client/connection.js';
 export type { SubscriptionInfo, SubscriptionSource } from './client/subscriptions.js';
-export { OnConnect, OnDisconnect, OnError, OnMessage, OnPublish, OnSubscribe, OnUnsubscribe } from './decorators/events.js';
+export {
+  OnConnect,
+  OnDisconnect,
+  OnError,
+  OnMessage,
+  OnPublish,
+  OnSubscribe,
+  OnUnsubscribe,
+} from './decorators/events.js';
 export { MqttController } from './decorators/mqtt-controller.js';
 export { Ctx, Packet, Params, Payload, TopicName, TopicParam } from './decorators/params.js';
 export { Topic } from './decorators/topic.js';

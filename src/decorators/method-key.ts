@@ -4,7 +4,9 @@ import { MqttDefinitionError } from '../errors.js';
 export function methodName(target: object, key: string | symbol | undefined, decorator: string): string {
   if (typeof key !== 'string') {
     const owner = (target as { constructor?: { name?: string } }).constructor?.name ?? 'class';
-    throw new MqttDefinitionError(`${decorator} on ${owner}: only methods with string names can be decorated`);
+    throw new MqttDefinitionError(
+      `${decorator} on ${owner}: only methods with string names can be decorated`,
+    );
   }
   return key;
 }

@@ -91,7 +91,14 @@ export interface HandlerRecord {
 }
 
 /** Lifecycle events a controller method can listen to. */
-export type HookEvent = 'connect' | 'disconnect' | 'message' | 'subscribe' | 'unsubscribe' | 'publish' | 'error';
+export type HookEvent =
+  | 'connect'
+  | 'disconnect'
+  | 'message'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'publish'
+  | 'error';
 
 export interface HookRecord {
   readonly event: HookEvent;
