@@ -40,9 +40,15 @@ export interface EmitterLike {
 
 /**
  * Resolves with the first argument of the next `event`; rejects on an `error` event (unless `event`
- * is `'error'`) or after `timeoutMs`.
+ * is `'error'`, or `rejectOnError` is false: a reconnecting client reports refused attempts as
+ * errors) or after `timeoutMs`.
  */
-export function onceEvent<T = unknown>(source: EmitterLike, event: string, timeoutMs: number): Promise<T> {
+export function onceEvent<T = unknown>(
+  source: EmitterLike,
+  event: string,
+  timeoutMs: number,
+  { rejectOnError = true }: { rejectOnError?: boolean } = {},
+): Promise<T> {
   const emitter = source as EventEmitter;
   return new Promise<T>((resolve, reject) => {
     const onEvent = (value: T) => {
@@ -60,10 +66,10 @@ export function onceEvent<T = unknown>(source: EmitterLike, event: string, timeo
     const cleanup = () => {
       clearTimeout(timer);
       emitter.off(event, onEvent);
-      if (event !== 'error') emitter.off('error', onError);
+      if (event !== 'error' && rejectOnError) emitter.off('error', onError);
     };
     emitter.on(event, onEvent);
-    if (event !== 'error') emitter.on('error', onError);
+    if (event !== 'error' && rejectOnError) emitter.on('error', onError);
   });
 }
 
