@@ -21,6 +21,8 @@ interface Waiter {
 export class Subscriber {
   private readonly overlaps = new OverlapIndex<Subscription>();
   private readonly waiters = new Map<Subscription, Waiter[]>();
+  /** Filters dropped while offline that the broker may still hold in a kept session. */
+  private readonly unsent = new Set<string>();
   private flushing: Promise<void> | undefined;
   private again = false;
 
@@ -65,17 +67,31 @@ export class Subscriber {
       removed,
       new MqttSubscriptionError(filter, 0x80, { cause: new Error('unsubscribed before SUBACK') }),
     );
-    if (this.connection.connected && removed.state === 'active') {
-      await this.connection.unsubscribe([filter]);
-      await this.hooks.run('unsubscribe', { filters: [filter] });
-    }
+    if (removed.state !== 'active') return true;
+    if (this.connection.connected) await this.unsubscribeAtBroker([filter]);
+    else this.unsent.add(filter);
     return true;
   }
 
-  /** After a CONNACK: resend everything if the broker kept no session, then send what is pending. */
-  onConnect(sessionPresent: boolean, first: boolean): Promise<void> {
+  /**
+   * After a CONNACK: resend everything if the broker kept no session, then send what is
+   * pending; with a kept session, also unsubscribe what was dropped while offline.
+   */
+  async onConnect(sessionPresent: boolean, first: boolean): Promise<void> {
     if (!sessionPresent || first) this.table.markAllPending();
+    const dropped = [...this.unsent].filter((filter) => !this.table.get(filter));
+    this.unsent.clear();
+    if (sessionPresent && dropped.length > 0) {
+      await this.unsubscribeAtBroker(dropped).catch((error: unknown) =>
+        this.logger.warn({ err: error, filters: dropped }, 'UNSUBSCRIBE not acknowledged'),
+      );
+    }
     return this.flush();
+  }
+
+  private async unsubscribeAtBroker(filters: string[]): Promise<void> {
+    await this.connection.unsubscribe(filters);
+    await this.hooks.run('unsubscribe', { filters });
   }
 
   /** Sends pending subscriptions; concurrent calls coalesce. Rejects on the first refusal only if asked. */

@@ -71,6 +71,44 @@ for (const target of mosquittoTargets) {
       assert.ok(app.service.topics.every((topic) => topic.state === 'active'));
     });
 
+    it('with a kept session, unsubscribes at reconnect what was dropped while offline', async (t) => {
+      const broker = await startMosquitto();
+      const app = createMqttApp({
+        url: broker.url,
+        protocolVersion: target.protocolVersion,
+        clientId: `kept-session-${target.protocolVersion}`,
+        clean: false,
+        sessionExpiryInterval: target.protocolVersion === 5 ? 60 : undefined,
+        logger: silentLogger,
+        reconnectPeriod: 100,
+      });
+      t.after(async () => {
+        await app.stop();
+        await broker.close();
+      });
+      const unmatched = new Recorder<string>();
+      const kept = new Recorder<string>();
+      app.hooks.add('message', (ctx) => unmatched.record(ctx.topic));
+      await app.start();
+      await app.service.subscribe('gone/+', () => {});
+      await app.service.subscribe('kept/+', (ctx) => kept.record(ctx.topic));
+
+      const down = onceEvent(app.connection, 'disconnect', 5000);
+      app.service.client!.stream.destroy();
+      await down;
+      const back = onceEvent<{ sessionPresent: boolean }>(app.connection, 'connect', 5000, {
+        rejectOnError: false,
+      });
+      assert.equal(await app.service.unsubscribe('gone/+'), true);
+      assert.equal((await back).sessionPresent, true);
+
+      const publisher = await pool.connect(broker.url);
+      await publisher.publishAsync('gone/1', 'x', { qos: 1 });
+      await publisher.publishAsync('kept/1', 'x', { qos: 1 });
+      await kept.waitFor(1);
+      assert.deepEqual(unmatched.calls, []);
+    });
+
     describe('with an ACL that denies a filter', () => {
       let broker: MosquittoBroker;
       before(async () => {
