@@ -25,6 +25,7 @@ export type TopicRule =
   | 'single-level-wildcard-not-whole-level'
   | 'invalid-share-group'
   | 'invalid-share-filter'
+  | 'share-group-conflict'
   | 'invalid-parameter-name'
   | 'duplicate-parameter-name';
 
