@@ -17,20 +17,28 @@ export class TrieNode<T> {
   /** The level this node stands for in its parent ('+' for a plus child). */
   readonly level: string;
   /** The exact child while there is only one; a Map from the second on. */
-  child: TrieNode<T> | undefined = undefined;
-  children: Map<string, TrieNode<T>> | undefined = undefined;
-  plus: TrieNode<T> | undefined = undefined;
+  child: TrieNode<T> | undefined;
+  children: Map<string, TrieNode<T>> | undefined;
+  plus: TrieNode<T> | undefined;
   /** Values of the filters ending at this node, in insertion order; undefined while none. */
-  here: T[] | undefined = undefined;
+  here: T[] | undefined;
   /** Values of the filters ending in `#` right below this node. */
-  rest: T[] | undefined = undefined;
+  rest: T[] | undefined;
   /** Bookkeeping beside `here` and `rest` (same indexes); lookups never read it. */
-  private hereRegistrations: Registration<T>[] | undefined = undefined;
-  private restRegistrations: Registration<T>[] | undefined = undefined;
+  private hereRegistrations: Registration<T>[] | undefined;
+  private restRegistrations: Registration<T>[] | undefined;
   private readonly parent: TrieNode<T> | undefined;
 
   constructor(parent: TrieNode<T> | undefined, level: string) {
+    // Assigned here, in this order, so that the object's layout follows it (level first).
     this.level = level;
+    this.child = undefined;
+    this.children = undefined;
+    this.plus = undefined;
+    this.here = undefined;
+    this.rest = undefined;
+    this.hereRegistrations = undefined;
+    this.restRegistrations = undefined;
     this.parent = parent;
   }
 
