@@ -41,8 +41,8 @@ async function main(): Promise<void> {
     console.log('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown); // `on`, not `once`: Ctrl-C under npm may deliver SIGINT twice
+  process.on('SIGTERM', shutdown);
 }
 
 /** Starts aedes in this process on `MQTT_EMBEDDED_PORT` (0: any free port), or 1884 if free. */
