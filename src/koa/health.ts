@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { SubscriptionInfo } from '../client/subscriptions.js';
+import { MqttError } from '../errors.js';
 import type { MqttService } from '../service/mqtt-service.js';
 
 /** The body `mqttHealth()` answers with. */
@@ -50,7 +51,10 @@ export function mqttHealth(options: MqttHealthOptions = {}): Middleware {
     if (options.path !== undefined && (ctx.path !== options.path || !['GET', 'HEAD'].includes(ctx.method))) {
       return next();
     }
-    const { status, body } = mqttHealthReport(options.service ?? ctx.mqtt);
+    const service = options.service ?? (ctx.mqtt as MqttService | undefined);
+    if (!service)
+      throw new MqttError('mqttHealth(): ctx.mqtt is not set; call useMqtt(app) or pass { service }');
+    const { status, body } = mqttHealthReport(service);
     ctx.status = status;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = body;

@@ -74,6 +74,10 @@ export function useMqtt(app: Koa, options: UseMqttOptions = {}): MqttKoaHandle {
 
   const attach = (server: Server): Server => {
     if (servers.has(server)) return server;
+    if (stopping) {
+      void closeServer(server, stopTimeout);
+      return server;
+    }
     servers.add(server);
     server.once('close', () => {
       servers.delete(server);
@@ -92,6 +96,7 @@ export function useMqtt(app: Koa, options: UseMqttOptions = {}): MqttKoaHandle {
       return server;
     }
     await mqtt.start();
+    if (stopping) throw new MqttError('stop() was called while listen() was connecting; not listening');
     try {
       return await startHttp(app, args, attach);
     } catch (error) {

@@ -19,6 +19,7 @@ import {
   type UseMqttOptions,
   useMqtt,
 } from '../../src/index.js';
+import { startEmbeddedBroker } from '../../src/testing/index.js';
 import { ClientPool } from '../helpers/clients.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { mosquittoSkipReason } from '../helpers/mosquitto-available.js';
@@ -269,6 +270,32 @@ describe('useMqtt start order', () => {
     assert.equal(handle.stop(), first);
     await first;
     await assert.rejects(handle.listen(0), /stopped/);
+  });
+
+  it('stop() during listen() leaves nothing listening', async (t) => {
+    const broker = await startEmbeddedBroker();
+    t.after(() => broker.close());
+    const httpPort = await freePort();
+    const handle = use(koaApp(), { url: broker.url, protocolVersion: 4 });
+    const rejected = assert.rejects(handle.listen(httpPort, '127.0.0.1'), /while listen\(\) was connecting/);
+    await handle.stop();
+    await rejected;
+    assert.equal(await accepts(httpPort), false);
+    assert.equal(handle.service.connected, false);
+  });
+
+  it('mqttHealth() without useMqtt says what is missing', async () => {
+    const app = new Koa();
+    app.silent = true;
+    app.use(mqttHealth());
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const errors: Error[] = [];
+    app.on('error', (error: Error) => errors.push(error));
+    const response = await fetch(baseUrl(server));
+    server.close();
+    assert.equal(response.status, 500);
+    assert.match(errors[0]?.message ?? '', /ctx\.mqtt is not set; call useMqtt/);
   });
 
   it('registers the service in a container with set(), and sets app.context.mqtt', () => {
