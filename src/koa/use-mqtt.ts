@@ -13,7 +13,8 @@ import { closeServer } from './close-server.js';
 export interface UseMqttOptions extends MqttAppOptions {
   /**
    * `listen()` starts HTTP at once and connects MQTT in the background, logging a failure
-   * (health answers 503 until connected). Default false: MQTT first, HTTP only once it is up.
+   * (health answers 503 until connected; a failed first connection is not retried).
+   * Default false: MQTT first, HTTP only once it is up.
    */
   connectInBackground?: boolean;
 }
