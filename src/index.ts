@@ -16,6 +16,13 @@ export { MqttController } from './decorators/mqtt-controller.js';
 export { Ctx, Packet, Params, Payload, TopicName, TopicParam } from './decorators/params.js';
 export { Topic } from './decorators/topic.js';
 export * from './errors.js';
+export {
+  type MqttHealthOptions,
+  type MqttHealthReport,
+  mqttHealth,
+  mqttHealthReport,
+} from './koa/health.js';
+export { type MqttKoaHandle, type UseMqttOptions, useMqtt } from './koa/use-mqtt.js';
 export { consoleLogger, type MqttLogger, silentLogger } from './logger.js';
 export type {
   AckMode,

@@ -67,6 +67,11 @@ export class MqttService {
     return this.app.connection.clientId;
   }
 
+  /** The broker URL without credentials (for logs and health checks). */
+  get brokerUrl(): string {
+    return this.app.config.brokerUrl;
+  }
+
   /** Handler executions running now. */
   get inFlight(): number {
     return this.app.dispatcher.inFlight;
