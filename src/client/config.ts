@@ -77,6 +77,11 @@ export class MqttConfig {
   @IsOptional() @IsInt() @Min(0) reconnectPeriod?: number;
   /** Cap of the reconnect delay, ms. Default 30000. */
   @IsOptional() @IsInt() @Min(0) reconnectMaxPeriod?: number;
+  /**
+   * Most publishes (any QoS) kept while offline, sent after reconnect; one more rejects with
+   * `MqttOfflineQueueFullError`. Default 10000.
+   */
+  @IsOptional() @IsInt() @Min(0) maxOfflineQueue?: number;
   /** ms to wait for CONNACK. Default 10000. */
   @IsOptional() @IsInt() @Min(1) connectTimeout?: number;
   @IsOptional() @ValidateNested() will?: WillConfig;
@@ -97,7 +102,7 @@ export class MqttConfig {
    * Reads the environment: `MQTT_URL`, `MQTT_HOST`, `MQTT_PORT`, `MQTT_PROTOCOL`, `MQTT_USERNAME`,
    * `MQTT_PASSWORD`, `MQTT_CLIENT_ID`, `MQTT_CLIENT_ID_PREFIX`, `MQTT_CLEAN`, `MQTT_SESSION_EXPIRY`,
    * `MQTT_KEEPALIVE`, `MQTT_PROTOCOL_VERSION`, `MQTT_RECONNECT_PERIOD`, `MQTT_RECONNECT_MAX_PERIOD`,
-   * `MQTT_CONNECT_TIMEOUT`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
+   * `MQTT_CONNECT_TIMEOUT`, `MQTT_MAX_OFFLINE_QUEUE`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
    * `MQTT_TLS_REJECT_UNAUTHORIZED`, `MQTT_WILL_TOPIC`, `MQTT_WILL_PAYLOAD`, `MQTT_WILL_QOS`,
    * `MQTT_WILL_RETAIN`. `overrides` win over the environment.
    */
@@ -268,6 +273,7 @@ function readEnv(env: NodeJS.ProcessEnv): MqttConfigInput {
     reconnectPeriod: int('MQTT_RECONNECT_PERIOD'),
     reconnectMaxPeriod: int('MQTT_RECONNECT_MAX_PERIOD'),
     connectTimeout: int('MQTT_CONNECT_TIMEOUT'),
+    maxOfflineQueue: int('MQTT_MAX_OFFLINE_QUEUE'),
   });
   const tls = stripUndefined({
     ca: file('MQTT_TLS_CA'),

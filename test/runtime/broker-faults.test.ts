@@ -14,7 +14,7 @@ import { ClientPool } from '../helpers/clients.js';
 import { type MosquittoBroker, startMosquitto } from '../helpers/mosquitto.js';
 import { Recorder } from '../helpers/recorder.js';
 import { mosquittoTargets } from '../helpers/targets.js';
-import { onceEvent } from '../helpers/wait.js';
+import { onceEvent, withTimeout } from '../helpers/wait.js';
 
 for (const target of mosquittoTargets) {
   describe(`broker faults on ${target.name}`, { skip: target.skip }, () => {
@@ -56,7 +56,12 @@ for (const target of mosquittoTargets) {
       const whileDown = app.service.subscribe('down/+', (ctx) => got.record(`offline:${ctx.text()}`), {
         qos: 1,
       });
-      const reconnected = onceEvent(app.connection, 'connect', 10_000);
+      // Not onceEvent: reconnect attempts before the broker is back emit ECONNREFUSED errors.
+      const reconnected = withTimeout(
+        new Promise<void>((resolve) => app.connection.once('connect', () => resolve())),
+        10_000,
+        'no reconnect',
+      );
       await broker.restart();
       await reconnected;
       await whileDown;
