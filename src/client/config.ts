@@ -38,6 +38,9 @@ export class TlsConfig {
   @IsOptional() @IsString() servername?: string;
 }
 
+/** MQTT 5's "the session does not expire" (0xFFFFFFFF seconds). */
+const NEVER_EXPIRES = 0xffffffff;
+
 const PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
 export type BrokerProtocol = (typeof PROTOCOLS)[number];
 
@@ -67,7 +70,10 @@ export class MqttConfig {
   @IsOptional() @IsString() clientIdPrefix?: string;
   /** Start a clean session (3.1.1) / clean start (5). Default true. */
   @IsOptional() @IsBoolean() clean?: boolean;
-  /** MQTT 5: seconds the broker keeps the session after disconnect. */
+  /**
+   * MQTT 5: seconds the broker keeps the session after disconnect. Default: 0 with `clean: true`,
+   * never expires with `clean: false` (as MQTT 3.1.1 does).
+   */
   @IsOptional() @IsInt() @Min(0) @Max(0xffffffff) sessionExpiryInterval?: number;
   /** Seconds. Default 60. */
   @IsOptional() @IsInt() @Min(0) @Max(65535) keepalive?: number;
@@ -137,8 +143,11 @@ export class MqttConfig {
       options.port = this.port ?? defaultPort(options.protocol);
       if (this.path) options.path = this.path;
     }
-    if (protocolVersion === 5 && this.sessionExpiryInterval !== undefined) {
-      options.properties = { sessionExpiryInterval: this.sessionExpiryInterval };
+    if (protocolVersion === 5) {
+      // MQTT 5 ends a session at disconnect unless told otherwise: `clean: false` alone keeps it
+      // (as on 3.1.1), until `sessionExpiryInterval` says when to drop it.
+      const expiry = this.sessionExpiryInterval ?? (this.clean === false ? NEVER_EXPIRES : undefined);
+      if (expiry !== undefined) options.properties = { sessionExpiryInterval: expiry };
     }
     if (this.will) options.will = willPacket(this.will, protocolVersion);
     if (this.tls) Object.assign(options, stripUndefined({ ...this.tls }));

@@ -100,17 +100,17 @@ export class Dispatcher {
     fallback: boolean,
   ): boolean | Promise<boolean> {
     let ok = true;
-    let pending: Array<Promise<boolean>> | undefined;
+    const pending: Array<Promise<boolean>> = [];
     for (const route of routes) {
       const result = this.run(route, message);
       if (result === false) ok = false;
-      else if (result !== true) (pending ??= []).push(result);
+      else if (result !== true) pending.push(result);
     }
     if (fallback && this.hooks.has('message')) {
       const ctx = new MqttContext(message, EMPTY, 'OnMessage');
-      (pending ??= []).push(this.track(this.hooks.run('message', ctx).then(() => true)));
+      pending.push(this.track(this.hooks.run('message', ctx).then(() => true)));
     }
-    if (!pending) return ok;
+    if (pending.length === 0) return ok;
     return Promise.all(pending).then((results) => ok && !results.includes(false));
   }
 
