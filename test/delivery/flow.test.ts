@@ -265,7 +265,8 @@ describeMosquitto('acks, backpressure, sessions and reconnects (Mosquitto)', () 
   });
 
   it('keeps publishes made offline (bounded by maxOfflineQueue) and sends them after reconnect', async () => {
-    const mosquitto = await broker({ persistence: true });
+    // queue_qos0_messages: the QoS 0 one also waits for the subscriber if it reconnects after the app.
+    const mosquitto = await broker({ persistence: true, extraConfig: 'queue_qos0_messages true' });
     const subscriber = await pool.connect(mosquitto.url, {
       clientId: clientId('offline-sub'),
       clean: false,
