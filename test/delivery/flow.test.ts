@@ -135,6 +135,41 @@ describeMosquitto('acks, backpressure, sessions and reconnects (Mosquitto)', () 
     assert.deepEqual(seen.calls, ['bad', 'barrier']);
   });
 
+  it('after-handler at QoS 2: PUBCOMP is ours, one per message, once its handler settled', async () => {
+    const mosquitto = await broker({ logAll: true });
+    const seen = new Recorder<string>();
+    const gate = deferred();
+    @MqttController('qos2')
+    class ExactlyOnce {
+      @Topic('+', { qos: 2 })
+      async on(@Payload() body: string) {
+        if (body === '0') await gate.promise;
+        seen.record(body);
+      }
+    }
+    const id = clientId('qos2');
+    const subscriber = app({
+      url: mosquitto.url,
+      clientId: id,
+      ack: 'after-handler',
+      controllers: [ExactlyOnce],
+    });
+    await subscriber.start();
+    const publisher = await pool.connect(mosquitto.url);
+    // 15: below Mosquitto's in-flight window (20), which message 0 holds open until it is acked.
+    await publishNumbered((t, n) => publisher.publishAsync(t, n, { qos: 2 }), 'qos2/n', {
+      count: 15,
+      window: 10,
+    });
+    await seen.waitFor(14, 5000);
+    const pubcomps = () => count(mosquitto.logs(), `Received PUBCOMP from ${id}`);
+    assert.equal(pubcomps(), 0, 'message 0 holds every PUBCOMP behind it (arrival order)');
+    gate.resolve();
+    await seen.waitFor(15, 5000);
+    await waitFor(() => pubcomps() === 15, { timeout: 5000, message: `15 PUBCOMPs (got ${pubcomps()})` });
+    assert.deepEqual(missing(seen.calls, 15), []);
+  });
+
   it('backpressure: 20,000 messages, 5 ms handler, maxInFlight 8: never more than 8 at once, all handled', {
     timeout: 60_000,
   }, async () => {
