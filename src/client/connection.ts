@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, {
+  type IClientOptions,
   type IClientPublishOptions,
   type IConnackPacket,
   type IDisconnectPacket,
@@ -76,11 +77,15 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private readonly backoff: Backoff;
   private closes = 0;
   private offlineQueued = 0;
+  /** Publishes not settled yet: rejected by `close()` if mqtt.js drops them without a callback. */
+  private readonly unsettled = new Set<(error: Error) => void>();
 
   constructor(
     private readonly config: MqttConfig,
     private readonly sink: PacketSink,
     private readonly logger: MqttLogger,
+    /** Packet stores for mqtt.js (persistent ones keep in-flight packets across restarts). */
+    private readonly stores: Pick<IClientOptions, 'incomingStore' | 'outgoingStore'> = {},
   ) {
     super();
     this.clientId =
@@ -148,6 +153,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.version = version;
     const options = this.config.toClientOptions(version);
     options.clientId = this.clientId;
+    if (this.stores.incomingStore) options.incomingStore = this.stores.incomingStore;
+    if (this.stores.outgoingStore) options.outgoingStore = this.stores.outgoingStore;
     const client = this.config.url ? mqtt.connect(this.config.url, options) : mqtt.connect(options);
     this.current = client;
     client.handleMessage = this.sink;
@@ -317,11 +324,10 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       this.offlineQueued++;
     }
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, options, (error, packet) => {
-        if (offline) {
-          offline = false;
-          this.offlineQueued--;
-        }
+      const abandon = (error: Error) => settle(error);
+      const settle = (error: Error | undefined, packet?: unknown) => {
+        if (!this.unsettled.delete(abandon)) return;
+        if (offline) this.offlineQueued--;
         if (!error) return resolve(packet as IPublishPacket | undefined);
         const code = (error as { code?: unknown }).code;
         reject(
@@ -330,7 +336,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
             reasonCode: typeof code === 'number' ? code : undefined,
           }),
         );
-      });
+      };
+      this.unsettled.add(abandon);
+      client.publish(topic, payload, options, settle);
     });
   }
 
@@ -347,6 +355,10 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
         resolve();
       });
     });
+    const stopped = new Error(
+      'the app stopped before the broker acknowledged it (a persistent outgoingStore sends it on the next start)',
+    );
+    for (const abandon of [...this.unsettled]) abandon(stopped);
     if (wasConnected && this.hasConnected) {
       this.emit('disconnect', { error: undefined, packet: undefined, requested: true });
     }

@@ -77,7 +77,10 @@ export class MqttApp {
         ack: (packet, reasonCode) => connection.ack(packet, reasonCode),
       },
     });
-    const connection = new Connection(this.config, this.dispatcher.onPacket, this.logger);
+    const connection = new Connection(this.config, this.dispatcher.onPacket, this.logger, {
+      incomingStore: options.incomingStore,
+      outgoingStore: options.outgoingStore,
+    });
     this.connection = connection;
     this.subscriber = new Subscriber(
       new SubscriptionTable(),
@@ -224,6 +227,8 @@ const NOT_CONFIG = new Set([
   'ack',
   'maxInFlight',
   'ordering',
+  'incomingStore',
+  'outgoingStore',
   'validation',
   'stopTimeout',
   ...Object.keys(OPTION_HOOKS),

@@ -1,4 +1,5 @@
 import type { ValidatorOptions } from 'class-validator';
+import type { IStore } from 'mqtt';
 import type { MqttConfig, MqttConfigInput } from '../client/config.js';
 import type { MqttLogger } from '../logger.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
@@ -32,6 +33,13 @@ export interface MqttAppOptions extends MqttConfigInput {
    * Default `none`.
    */
   ordering?: Ordering;
+  /**
+   * mqtt.js store of outgoing QoS 1/2 packets not yet acknowledged (default: in memory). A
+   * persistent one keeps publishes made offline, and in flight, across a restart of the process.
+   */
+  outgoingStore?: IStore;
+  /** mqtt.js store of incoming QoS 2 packets between PUBREC and PUBREL (default: in memory). */
+  incomingStore?: IStore;
   /** class-validator options for `@Payload()` DTOs, or `false` to skip validation. Default `{}`. */
   validation?: ValidatorOptions | false;
   /** ms `stop()` waits for handlers in flight before disconnecting anyway. Default 10000. */

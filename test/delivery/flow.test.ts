@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { promisify } from 'node:util';
+import { Store } from 'mqtt';
 import {
   createMqttApp,
   type MqttApp,
@@ -343,6 +344,41 @@ describeMosquitto('acks, backpressure, sessions and reconnects (Mosquitto)', () 
     const got = await arriving;
     assert.deepEqual(got.map((m) => m.payload.toString()).sort(), ['1', '2', '3']);
     assert.equal(publisher.connection.offlineQueueSize, 0);
+  });
+
+  it('with a persistent outgoingStore, publishes still unsent at stop go out on the next start', async () => {
+    const mosquitto = await broker({ persistence: true });
+    const subscriber = await pool.connect(mosquitto.url, {
+      clientId: clientId('store-sub'),
+      clean: false,
+      reconnectPeriod: 50,
+    });
+    await subscriber.subscribeAsync('stored/#', { qos: 1 });
+    // mqtt.js's Store with clean: false keeps its packets when closed: it stands in for a file or
+    // database store shared by two runs of the app.
+    const outgoingStore = new Store({ clean: false });
+    const id = clientId('store-pub');
+    const first = app({ url: mosquitto.url, clientId: id, clean: false, outgoingStore });
+    await first.start();
+    const down = new Promise<void>((resolve) => first.connection.once('disconnect', () => resolve()));
+    await mosquitto.stop();
+    await withTimeout(down, 5000, 'disconnect');
+    const pending = [1, 2, 3].map((n) => first.service.publish(`stored/${n}`, String(n), { qos: 1 }));
+    await first.stop();
+    for (const result of await Promise.allSettled(pending)) {
+      assert.equal(result.status, 'rejected');
+      assert.match(
+        String((result as PromiseRejectedResult).reason),
+        /stopped before the broker acknowledged/,
+      );
+    }
+
+    const arriving = collectMessages(subscriber, 3, 10_000);
+    await mosquitto.restart();
+    const second = app({ url: mosquitto.url, clientId: id, clean: false, outgoingStore });
+    await second.start();
+    const got = await arriving;
+    assert.deepEqual(got.map((m) => m.payload.toString()).sort(), ['1', '2', '3']);
   });
 
   it('reports a refused reconnect (password changed) through onError at once and stops retrying', async () => {
