@@ -16,7 +16,7 @@ import { startMosquitto } from '../test/helpers/mosquitto.js';
 export interface AckModesOptions {
   /** Messages per run with the instant handler. Default 10000. */
   readonly messages?: number;
-  /** Messages per run with the slow handler. Default 2000. */
+  /** Messages per run with the slow handler. Default 5000. */
   readonly slowMessages?: number;
   /** ms the slow handler waits. Default 1. */
   readonly workMs?: number;
@@ -24,6 +24,8 @@ export interface AckModesOptions {
   readonly window?: number;
   /** Most handlers at once in the app. Default 64. */
   readonly maxInFlight?: number;
+  /** Runs of each case, interleaved; the median is reported. Default 3. */
+  readonly rounds?: number;
 }
 
 export interface AckModesResult {
@@ -32,14 +34,15 @@ export interface AckModesResult {
   readonly slowMessages: number;
   readonly workMs: number;
   readonly maxInFlight: number;
-  /** msg/s, per mode, with the instant handler and the `workMs` one. */
+  readonly rounds: number;
+  /** msg/s (median of `rounds`), per mode, with the instant handler and the `workMs` one. */
   readonly instant: Record<AckMode, number>;
   readonly slow: Record<AckMode, number>;
 }
 
 export async function run(options: AckModesOptions = {}): Promise<AckModesResult> {
   const messages = options.messages ?? 10_000;
-  const slowMessages = options.slowMessages ?? 2000;
+  const slowMessages = options.slowMessages ?? 5000;
   const workMs = options.workMs ?? 1;
   const window = options.window ?? 256;
   const maxInFlight = options.maxInFlight ?? 64;
@@ -48,18 +51,31 @@ export async function run(options: AckModesOptions = {}): Promise<AckModesResult
     const once = (ack: AckMode, count: number, work: number) =>
       measure(broker.url, { ack, count, work, window, maxInFlight });
     await once('auto', 1000, 0); // warm-up
+    const rounds = options.rounds ?? 3;
+    const runs = {
+      instant: { auto: [] as number[], 'after-handler': [] as number[] },
+      slow: { auto: [] as number[], 'after-handler': [] as number[] },
+    };
+    for (let round = 0; round < rounds; round++) {
+      for (const ack of ['auto', 'after-handler'] as const) {
+        runs.instant[ack].push(await once(ack, messages, 0));
+        runs.slow[ack].push(await once(ack, slowMessages, workMs));
+      }
+    }
     const instant = {
-      auto: await once('auto', messages, 0),
-      'after-handler': await once('after-handler', messages, 0),
+      auto: median(runs.instant.auto),
+      'after-handler': median(runs.instant['after-handler']),
     };
-    const slow = {
-      auto: await once('auto', slowMessages, workMs),
-      'after-handler': await once('after-handler', slowMessages, workMs),
-    };
-    return { bench: 'ack-modes', messages, slowMessages, workMs, maxInFlight, instant, slow };
+    const slow = { auto: median(runs.slow.auto), 'after-handler': median(runs.slow['after-handler']) };
+    return { bench: 'ack-modes', messages, slowMessages, workMs, maxInFlight, rounds, instant, slow };
   } finally {
     await broker.close();
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 interface MeasureOptions {
