@@ -100,17 +100,21 @@ export class Dispatcher {
     fallback: boolean,
   ): boolean | Promise<boolean> {
     let ok = true;
-    const pending: Array<Promise<boolean>> = [];
+    let pending: Array<Promise<boolean>> | undefined; // allocated only when a handler is async
     for (const route of routes) {
       const result = this.run(route, message);
       if (result === false) ok = false;
-      else if (result !== true) pending.push(result);
+      else if (result !== true) {
+        pending = pending ?? [];
+        pending.push(result);
+      }
     }
     if (fallback && this.hooks.has('message')) {
       const ctx = new MqttContext(message, EMPTY, 'OnMessage');
+      pending = pending ?? [];
       pending.push(this.track(this.hooks.run('message', ctx).then(() => true)));
     }
-    if (pending.length === 0) return ok;
+    if (!pending) return ok;
     return Promise.all(pending).then((results) => ok && !results.includes(false));
   }
 
