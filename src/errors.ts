@@ -106,6 +106,16 @@ export class MqttPublishError extends MqttError {
   }
 }
 
+/** A publish made while offline when `maxOfflineQueue` publishes already wait for the connection. */
+export class MqttOfflineQueueFullError extends MqttPublishError {
+  readonly limit: number;
+
+  constructor(topic: string, limit: number) {
+    super(topic, `offline and ${limit} publishes already wait for the connection (maxOfflineQueue)`);
+    this.limit = limit;
+  }
+}
+
 /** A feature that needs MQTT 5 was used on an MQTT 3.1.1 connection, or similar. */
 export class MqttProtocolError extends MqttError {
   constructor(message: string) {

@@ -42,6 +42,7 @@ export type { MessageHandler } from './runtime/handler.js';
 export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from './runtime/hooks.js';
 export type { UserProperties } from './runtime/message.js';
 export type { ControllerContainer, MqttAppOptions } from './runtime/options.js';
+export type { Ordering } from './runtime/ordering.js';
 export {
   MqttService,
   type PublishOptions,

@@ -38,6 +38,9 @@ export class TlsConfig {
   @IsOptional() @IsString() servername?: string;
 }
 
+/** MQTT 5's "the session does not expire" (0xFFFFFFFF seconds). */
+const NEVER_EXPIRES = 0xffffffff;
+
 const PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
 export type BrokerProtocol = (typeof PROTOCOLS)[number];
 
@@ -67,7 +70,10 @@ export class MqttConfig {
   @IsOptional() @IsString() clientIdPrefix?: string;
   /** Start a clean session (3.1.1) / clean start (5). Default true. */
   @IsOptional() @IsBoolean() clean?: boolean;
-  /** MQTT 5: seconds the broker keeps the session after disconnect. */
+  /**
+   * MQTT 5: seconds the broker keeps the session after disconnect. Default: 0 with `clean: true`,
+   * never expires with `clean: false` (as MQTT 3.1.1 does).
+   */
   @IsOptional() @IsInt() @Min(0) @Max(0xffffffff) sessionExpiryInterval?: number;
   /** Seconds. Default 60. */
   @IsOptional() @IsInt() @Min(0) @Max(65535) keepalive?: number;
@@ -77,6 +83,11 @@ export class MqttConfig {
   @IsOptional() @IsInt() @Min(0) reconnectPeriod?: number;
   /** Cap of the reconnect delay, ms. Default 30000. */
   @IsOptional() @IsInt() @Min(0) reconnectMaxPeriod?: number;
+  /**
+   * Most publishes (any QoS) kept while offline, sent after reconnect; one more rejects with
+   * `MqttOfflineQueueFullError`. Default 10000.
+   */
+  @IsOptional() @IsInt() @Min(0) maxOfflineQueue?: number;
   /** ms to wait for CONNACK. Default 10000. */
   @IsOptional() @IsInt() @Min(1) connectTimeout?: number;
   @IsOptional() @ValidateNested() will?: WillConfig;
@@ -97,7 +108,7 @@ export class MqttConfig {
    * Reads the environment: `MQTT_URL`, `MQTT_HOST`, `MQTT_PORT`, `MQTT_PROTOCOL`, `MQTT_USERNAME`,
    * `MQTT_PASSWORD`, `MQTT_CLIENT_ID`, `MQTT_CLIENT_ID_PREFIX`, `MQTT_CLEAN`, `MQTT_SESSION_EXPIRY`,
    * `MQTT_KEEPALIVE`, `MQTT_PROTOCOL_VERSION`, `MQTT_RECONNECT_PERIOD`, `MQTT_RECONNECT_MAX_PERIOD`,
-   * `MQTT_CONNECT_TIMEOUT`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
+   * `MQTT_CONNECT_TIMEOUT`, `MQTT_MAX_OFFLINE_QUEUE`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
    * `MQTT_TLS_REJECT_UNAUTHORIZED`, `MQTT_WILL_TOPIC`, `MQTT_WILL_PAYLOAD`, `MQTT_WILL_QOS`,
    * `MQTT_WILL_RETAIN`. `overrides` win over the environment.
    */
@@ -132,8 +143,11 @@ export class MqttConfig {
       options.port = this.port ?? defaultPort(options.protocol);
       if (this.path) options.path = this.path;
     }
-    if (protocolVersion === 5 && this.sessionExpiryInterval !== undefined) {
-      options.properties = { sessionExpiryInterval: this.sessionExpiryInterval };
+    if (protocolVersion === 5) {
+      // MQTT 5 ends a session at disconnect unless told otherwise: `clean: false` alone keeps it
+      // (as on 3.1.1), until `sessionExpiryInterval` says when to drop it.
+      const expiry = this.sessionExpiryInterval ?? (this.clean === false ? NEVER_EXPIRES : undefined);
+      if (expiry !== undefined) options.properties = { sessionExpiryInterval: expiry };
     }
     if (this.will) options.will = willPacket(this.will, protocolVersion);
     if (this.tls) Object.assign(options, stripUndefined({ ...this.tls }));
@@ -268,6 +282,7 @@ function readEnv(env: NodeJS.ProcessEnv): MqttConfigInput {
     reconnectPeriod: int('MQTT_RECONNECT_PERIOD'),
     reconnectMaxPeriod: int('MQTT_RECONNECT_MAX_PERIOD'),
     connectTimeout: int('MQTT_CONNECT_TIMEOUT'),
+    maxOfflineQueue: int('MQTT_MAX_OFFLINE_QUEUE'),
   });
   const tls = stripUndefined({
     ca: file('MQTT_TLS_CA'),

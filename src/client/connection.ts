@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, {
+  type IClientOptions,
   type IClientPublishOptions,
   type IConnackPacket,
   type IDisconnectPacket,
   type IPublishPacket,
   type MqttClient,
 } from 'mqtt';
-import { MqttConnectionError, MqttError, MqttPublishError } from '../errors.js';
+import { MqttConnectionError, MqttError, MqttOfflineQueueFullError, MqttPublishError } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
 import { Backoff } from './backoff.js';
 import type { MqttConfig } from './config.js';
+import { clearReconnectTimer, sendAck } from './mqtt-internals.js';
 import type { Subscription } from './subscriptions.js';
 import { TypedEmitter } from './typed-emitter.js';
 
@@ -55,9 +57,8 @@ interface SubackLike {
   readonly granted: ReadonlyArray<number | { readonly qos: number }>;
 }
 
-interface ReconnectInternals {
-  _clearReconnect(): void;
-}
+/** Default bound of publishes kept while offline (`MqttConfig.maxOfflineQueue`). */
+export const DEFAULT_MAX_OFFLINE_QUEUE = 10_000;
 
 /**
  * The one mqtt.js client of an app: connects (MQTT 5 first, 3.1.1 if the broker refuses
@@ -74,11 +75,17 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private lastDisconnect: IDisconnectPacket | undefined;
   private connack: IConnackPacket | undefined;
   private readonly backoff: Backoff;
+  private closes = 0;
+  private offlineQueued = 0;
+  /** Publishes not settled yet: rejected by `close()` if mqtt.js drops them without a callback. */
+  private readonly unsettled = new Set<(error: Error) => void>();
 
   constructor(
     private readonly config: MqttConfig,
     private readonly sink: PacketSink,
     private readonly logger: MqttLogger,
+    /** Packet stores for mqtt.js (persistent ones keep in-flight packets across restarts). */
+    private readonly stores: Pick<IClientOptions, 'incomingStore' | 'outgoingStore'> = {},
   ) {
     super();
     this.clientId =
@@ -98,6 +105,22 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
 
   get protocolVersion(): ProtocolVersion {
     return this.version;
+  }
+
+  /** Counts closed network connections: an ack owed on an older one must not be sent on a newer one. */
+  get generation(): number {
+    return this.closes;
+  }
+
+  /** Publishes made while offline and not yet settled (sent and acknowledged, or failed). */
+  get offlineQueueSize(): number {
+    return this.offlineQueued;
+  }
+
+  /** Sends the PUBACK / PUBCOMP of an incoming message whose ack the dispatcher took over. */
+  ack(packet: IPublishPacket, reasonCode: number): void {
+    const client = this.current;
+    if (client?.connected) sendAck(client, packet, reasonCode);
   }
 
   /** Whether the broker attaches MQTT 5 subscription identifiers (it said so in CONNACK). */
@@ -130,9 +153,14 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.version = version;
     const options = this.config.toClientOptions(version);
     options.clientId = this.clientId;
+    if (this.stores.incomingStore) options.incomingStore = this.stores.incomingStore;
+    if (this.stores.outgoingStore) options.outgoingStore = this.stores.outgoingStore;
     const client = this.config.url ? mqtt.connect(this.config.url, options) : mqtt.connect(options);
     this.current = client;
     client.handleMessage = this.sink;
+    client.on('close', () => {
+      this.closes++;
+    });
     return new Promise<ConnectInfo>((resolve, reject) => {
       const timeoutMs = (this.config.connectTimeout ?? 10_000) + 1000;
       const fail = (error: Error) => {
@@ -180,7 +208,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     });
     client.on('reconnect', () => {
       // mqtt.js retries on a fixed interval; clear it so the next 'close' sets a fresh, longer delay.
-      (client as unknown as ReconnectInternals)._clearReconnect();
+      clearReconnectTimer(client);
       this.emit('reconnect');
     });
     client.on('offline', () => this.emit('offline'));
@@ -190,7 +218,15 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     client.on('error', (error) => {
       this.lastError = error;
       const wrapped = this.connectionError(error);
-      this.logger.error({ err: wrapped, broker: this.config.brokerUrl }, 'MQTT connection error');
+      if (wrapped.reasonCode !== undefined) {
+        // A refused CONNACK: mqtt.js does not retry (it would be refused again), so say so loudly.
+        this.logger.error(
+          { err: wrapped, broker: this.config.brokerUrl, reasonCode: wrapped.reasonCode },
+          'broker refused the connection; not reconnecting (fix the credentials, then restart the app)',
+        );
+      } else {
+        this.logger.error({ err: wrapped, broker: this.config.brokerUrl }, 'MQTT connection error');
+      }
       this.emit('error', wrapped);
     });
   }
@@ -269,15 +305,29 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     });
   }
 
-  /** Publishes; resolves when written (QoS 0) or acknowledged (QoS 1/2), even across a reconnect. */
+  /**
+   * Publishes; resolves when written (QoS 0) or acknowledged (QoS 1/2), even across a reconnect.
+   * While offline, at most `maxOfflineQueue` publishes wait for the connection; past that it
+   * rejects with `MqttOfflineQueueFullError` and nothing is queued.
+   */
   publish(
     topic: string,
     payload: Buffer | string,
     options: IClientPublishOptions,
   ): Promise<IPublishPacket | undefined> {
     const client = this.requireClient();
+    let offline = false;
+    if (!client.connected) {
+      const limit = this.config.maxOfflineQueue ?? DEFAULT_MAX_OFFLINE_QUEUE;
+      if (this.offlineQueued >= limit) return Promise.reject(new MqttOfflineQueueFullError(topic, limit));
+      offline = true;
+      this.offlineQueued++;
+    }
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, options, (error, packet) => {
+      const abandon = (error: Error) => settle(error);
+      const settle = (error: Error | undefined, packet?: unknown) => {
+        if (!this.unsettled.delete(abandon)) return;
+        if (offline) this.offlineQueued--;
         if (!error) return resolve(packet as IPublishPacket | undefined);
         const code = (error as { code?: unknown }).code;
         reject(
@@ -286,7 +336,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
             reasonCode: typeof code === 'number' ? code : undefined,
           }),
         );
-      });
+      };
+      this.unsettled.add(abandon);
+      client.publish(topic, payload, options, settle);
     });
   }
 
@@ -303,6 +355,10 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
         resolve();
       });
     });
+    const stopped = new Error(
+      'the app stopped before the broker acknowledged it (a persistent outgoingStore sends it on the next start)',
+    );
+    for (const abandon of [...this.unsettled]) abandon(stopped);
     if (wasConnected && this.hasConnected) {
       this.emit('disconnect', { error: undefined, packet: undefined, requested: true });
     }

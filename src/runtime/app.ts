@@ -2,7 +2,7 @@ import type { ValidatorOptions } from 'class-validator';
 import { MqttConfig } from '../client/config.js';
 import { type ConnectInfo, Connection } from '../client/connection.js';
 import { SubscriptionTable } from '../client/subscriptions.js';
-import { MqttDefinitionError, MqttError } from '../errors.js';
+import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
 import { consoleLogger, type MqttLogger } from '../logger.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
 import { MqttService } from '../service/mqtt-service.js';
@@ -67,8 +67,21 @@ export class MqttApp {
     this.definitions = (options.controllers ?? []).map((target) =>
       defineController(target, { shareGroup: options.shareGroup }),
     );
-    this.dispatcher = new Dispatcher(this.router, this.hooks, { maxInFlight: positive(options.maxInFlight) });
-    this.connection = new Connection(this.config, this.dispatcher.onPacket, this.logger);
+    this.dispatcher = new Dispatcher(this.router, this.hooks, {
+      maxInFlight: positive(options.maxInFlight),
+      ordering: options.ordering,
+      acks: {
+        get generation() {
+          return connection.generation;
+        },
+        ack: (packet, reasonCode) => connection.ack(packet, reasonCode),
+      },
+    });
+    const connection = new Connection(this.config, this.dispatcher.onPacket, this.logger, {
+      incomingStore: options.incomingStore,
+      outgoingStore: options.outgoingStore,
+    });
+    this.connection = connection;
     this.subscriber = new Subscriber(
       new SubscriptionTable(),
       this.connection,
@@ -104,6 +117,11 @@ export class MqttApp {
     const granted = this.mountControllers();
     this.connection.on('connect', (info) => void this.onReconnect(info));
     this.connection.on('disconnect', (info) => void this.hooks.run('disconnect', info));
+    // A refused CONNACK after start (credentials changed, client banned) ends reconnecting: report it.
+    this.connection.on('error', (error) => {
+      if (this.state === 'running' && error instanceof MqttConnectionError && error.reasonCode !== undefined)
+        void this.hooks.error(error);
+    });
     const info = await this.connection.open();
     await this.subscriber.onConnect(info.sessionPresent, true);
     await Promise.all(granted);
@@ -208,6 +226,9 @@ const NOT_CONFIG = new Set([
   'shareGroup',
   'ack',
   'maxInFlight',
+  'ordering',
+  'incomingStore',
+  'outgoingStore',
   'validation',
   'stopTimeout',
   ...Object.keys(OPTION_HOOKS),

@@ -1,8 +1,10 @@
 import type { ValidatorOptions } from 'class-validator';
+import type { IStore } from 'mqtt';
 import type { MqttConfig, MqttConfigInput } from '../client/config.js';
 import type { MqttLogger } from '../logger.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
 import type { HookArgs } from './hooks.js';
+import type { Ordering } from './ordering.js';
 
 /** Where controller instances come from: typedi's `Container` fits, as does routing-controllers' `useContainer` one. */
 export interface ControllerContainer {
@@ -25,6 +27,19 @@ export interface MqttAppOptions extends MqttConfigInput {
   ack?: AckMode;
   /** Most handler executions at once; when reached, reading from the broker pauses. Default unlimited. */
   maxInFlight?: number;
+  /**
+   * `per-topic`: messages on the same topic are handled one after another, in arrival order
+   * (different topics still run concurrently); messages waiting count toward `maxInFlight`.
+   * Default `none`.
+   */
+  ordering?: Ordering;
+  /**
+   * mqtt.js store of outgoing QoS 1/2 packets not yet acknowledged (default: in memory). A
+   * persistent one keeps publishes made offline, and in flight, across a restart of the process.
+   */
+  outgoingStore?: IStore;
+  /** mqtt.js store of incoming QoS 2 packets between PUBREC and PUBREL (default: in memory). */
+  incomingStore?: IStore;
   /** class-validator options for `@Payload()` DTOs, or `false` to skip validation. Default `{}`. */
   validation?: ValidatorOptions | false;
   /** ms `stop()` waits for handlers in flight before disconnecting anyway. Default 10000. */

@@ -1,0 +1,71 @@
+import type { IPublishPacket } from 'mqtt';
+
+/** Where acknowledgements go: the connection (see `Connection.ack`). */
+export interface AckTransport {
+  /** Changes whenever a network connection closes: acks owed on an older one are dropped. */
+  readonly generation: number;
+  /** Sends the PUBACK (QoS 1) or PUBCOMP (QoS 2) of `packet` now. */
+  ack(packet: IPublishPacket, reasonCode: number): void;
+}
+
+/** One message waiting for its acknowledgement. */
+export interface AckTicket {
+  readonly packet: IPublishPacket;
+  readonly generation: number;
+  settled: boolean;
+  reasonCode: number;
+}
+
+/**
+ * Acknowledges QoS 1/2 messages in the order they arrived (MQTT §4.6), each once it is
+ * settled: a message whose handlers finish early waits for the ones that came before it.
+ * Tickets of a connection that closed are dropped, never sent on the next one: the broker
+ * redelivers those messages when the session was kept, and a packet identifier may mean
+ * another message on a new session.
+ */
+export class AckQueue {
+  private tickets: AckTicket[] = [];
+  private head = 0;
+  private generation = -1;
+
+  constructor(private readonly transport: AckTransport) {}
+
+  /** Tickets not yet acknowledged (of the current connection). */
+  get pending(): number {
+    this.forgetStale();
+    return this.tickets.length - this.head;
+  }
+
+  /** Takes a place in line for `packet` (a QoS 1/2 message just received). */
+  enqueue(packet: IPublishPacket): AckTicket {
+    this.forgetStale();
+    const ticket: AckTicket = { packet, generation: this.generation, settled: false, reasonCode: 0 };
+    this.tickets.push(ticket);
+    return ticket;
+  }
+
+  /** Marks `ticket` done; sends every ack at the head of the line that is now due. */
+  settle(ticket: AckTicket, reasonCode = 0): void {
+    ticket.settled = true;
+    ticket.reasonCode = reasonCode;
+    this.forgetStale();
+    while (this.head < this.tickets.length && this.tickets[this.head]!.settled) {
+      const due = this.tickets[this.head++]!;
+      this.transport.ack(due.packet, due.reasonCode);
+    }
+    if (this.head === this.tickets.length) {
+      this.tickets = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.tickets.length) {
+      this.tickets = this.tickets.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private forgetStale(): void {
+    if (this.transport.generation === this.generation) return;
+    this.generation = this.transport.generation;
+    this.tickets = [];
+    this.head = 0;
+  }
+}
