@@ -2,6 +2,7 @@ import type { PacketSink } from '../client/connection.js';
 import { MqttContext, type TopicParams } from './context.js';
 import { asError, type Hooks } from './hooks.js';
 import { InboundMessage } from './message.js';
+import type { DispatchObserver } from './observer.js';
 import type { Route, Router, Selection } from './router.js';
 
 /** Called after a handler returned (value) or threw (error); used for MQTT 5 replies. */
@@ -33,6 +34,8 @@ export class Dispatcher {
   private readonly blocked: Array<() => void> = [];
   private readonly idleWaiters: Array<() => void> = [];
   private readonly selection: Selection = { routes: [], fallback: false };
+  /** Metrics and the like (see `addObserver`); undefined costs one check per message and handler. */
+  observer: DispatchObserver | undefined;
 
   constructor(
     private readonly router: Router,
@@ -51,6 +54,7 @@ export class Dispatcher {
       return;
     }
     const message = new InboundMessage(packet);
+    this.observer?.received(message);
     const selection = this.selection;
     this.router.select(message.levels, packet.properties?.subscriptionIdentifier, selection);
     let pending: Array<Promise<void>> | undefined;
@@ -77,26 +81,38 @@ export class Dispatcher {
   /** Runs one handler; returns a Promise only when it is async. Never throws, never rejects. */
   private run(route: Route, message: InboundMessage): Promise<void> | undefined {
     const params = route.pattern.extractLevels(message.levels);
+    const t0 = this.observer ? this.start(route, message) : -1;
     let result: unknown;
     try {
       result = route.handler!.invoke(message, params);
     } catch (error) {
-      this.fail(asError(error), route, message, params);
+      this.fail(asError(error), route, message, params, t0);
       return undefined;
     }
     if (result instanceof Promise) {
       return this.track(
         result.then(
-          (value) => this.options.afterHandler?.(message, route, value, undefined),
-          (error: unknown) => this.fail(asError(error), route, message, params),
+          (value) => this.succeed(route, message, value, t0),
+          (error: unknown) => this.fail(asError(error), route, message, params, t0),
         ),
       );
     }
-    this.options.afterHandler?.(message, route, result, undefined);
+    this.succeed(route, message, result, t0);
     return undefined;
   }
 
-  private fail(error: Error, route: Route, message: InboundMessage, params: TopicParams): void {
+  private start(route: Route, message: InboundMessage): number {
+    this.observer?.started(route, message);
+    return performance.now();
+  }
+
+  private succeed(route: Route, message: InboundMessage, value: unknown, t0: number): void {
+    if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, undefined);
+    this.options.afterHandler?.(message, route, value, undefined);
+  }
+
+  private fail(error: Error, route: Route, message: InboundMessage, params: TopicParams, t0: number): void {
+    if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, error);
     this.options.afterHandler?.(message, route, undefined, error);
     void this.hooks.error(error, new MqttContext(message, params, route.handler!.name));
   }
