@@ -65,13 +65,23 @@ interface EventSources {
 }
 
 /**
- * Feeds `events` from the hooks (connect after subscriptions are restored, disconnect,
+ * Feeds `events` from the hooks (connect after subscriptions are restored, disconnect once per
+ * lost connection,
  * subscribe, unsubscribe, publish, handler errors) and the connection (reconnect, offline,
  * connection errors). A listener that throws is reported like a failing hook.
  */
 export function forwardEvents({ connection, hooks }: EventSources, events: MqttEvents): void {
-  hooks.add('connect', (info) => events.emit('connect', info));
-  hooks.add('disconnect', (info) => events.emit('disconnect', info));
+  // The disconnect hook also runs for each failed reconnect attempt; the event once per lost connection.
+  let up = false;
+  hooks.add('connect', (info) => {
+    up = true;
+    events.emit('connect', info);
+  });
+  hooks.add('disconnect', (info) => {
+    if (!up) return;
+    up = false;
+    events.emit('disconnect', info);
+  });
   hooks.add('subscribe', (event) => events.emit('subscribe', event));
   hooks.add('unsubscribe', (event) => events.emit('unsubscribe', event));
   hooks.add('publish', (event) => events.emit('publish', event));

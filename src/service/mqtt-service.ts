@@ -48,7 +48,10 @@ export class MqttService {
   /** Runtime routes by subscription filter. */
   private readonly runtime = new Map<string, Route[]>();
 
-  constructor(private readonly app: MqttApp) {}
+  constructor(
+    /** The app this service belongs to. */
+    readonly app: MqttApp,
+  ) {}
 
   /** connect, reconnect, offline, disconnect, error, subscribe, unsubscribe, publish, publishError. */
   get events(): MqttEvents {
