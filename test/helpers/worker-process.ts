@@ -21,7 +21,7 @@ export class WorkerProcess {
     env: Readonly<Record<string, string>>,
   ) {
     this.child = spawn(process.execPath, ['--enable-source-maps', script], {
-      env: { ...process.env, ...env },
+      env: { ...withoutMqtt(process.env), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     trackChild(this.child);
@@ -68,4 +68,9 @@ export class WorkerProcess {
     this.child.kill('SIGTERM');
     await withTimeout(this.exited, 10_000, `${this.name} did not exit on SIGTERM`);
   }
+}
+
+/** The environment minus MQTT_* variables: a worker gets only the ones the test gives it. */
+function withoutMqtt(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('MQTT_')));
 }
