@@ -98,6 +98,19 @@ describe('app-wide share group', () => {
     }
   });
 
+  it('refuses noLocal on a shared topic (a protocol error in MQTT 5)', () => {
+    @MqttController('echo')
+    class Echo {
+      @Topic('in', { noLocal: true })
+      echo() {}
+    }
+    assert.throws(
+      () => createMqttApp({ shareGroup: 'g', controllers: [Echo], logger: silentLogger }),
+      /Echo\.echo: noLocal cannot be set on a shared subscription/,
+    );
+    assert.doesNotThrow(() => createMqttApp({ controllers: [Echo], logger: silentLogger }));
+  });
+
   it('matches and extracts named parameters on the unprefixed filter', () => {
     const app = createMqttApp({ shareGroup: 'g', controllers: [Readings], logger: silentLogger });
     const route = app.definitions[0]!.handlers.find((h) => h.name === 'Readings.temperature')!.routes[0]!;
