@@ -1,4 +1,4 @@
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, MetricType, Registry } from 'prom-client';
 import { MqttError } from '../errors.js';
 import type { MqttApp } from '../runtime/app.js';
 import type { DispatchObserver } from '../runtime/observer.js';
@@ -6,6 +6,7 @@ import { addObserver } from '../runtime/observer.js';
 import type { Route } from '../runtime/router.js';
 import { MqttService } from '../service/mqtt-service.js';
 import { importOptional } from '../testing/optional-import.js';
+import { HandlerTally, histogramValues } from './tallies.js';
 
 /** Options of {@link mqttMetrics}. */
 export interface MqttMetricsOptions {
@@ -29,13 +30,6 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
   0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
-/** The per-handler children, looked up once per route instead of once per message. */
-interface HandlerSeries {
-  readonly received: { inc(): void };
-  readonly handled: { inc(): void };
-  readonly duration: { observe(value: number): void };
-}
-
 /**
  * Registers Prometheus metrics for an app (prom-client, an optional peer dependency) and
  * keeps them current. Names (with the default prefix):
@@ -57,8 +51,12 @@ export async function mqttMetrics(
   const registry = options.registry ?? prom.register;
   const prefix = options.prefix ?? 'mqtt_';
   const registers = [registry];
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
-    new prom.Counter<L>({ name: prefix + name, help, labelNames, registers });
+  const counter = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    collect?: (this: Counter<L>) => void,
+  ) => new prom.Counter<L>({ name: prefix + name, help, labelNames, registers, collect });
   const gauge = (name: string, help: string, read: () => number) =>
     new prom.Gauge({
       name: prefix + name,
@@ -69,19 +67,58 @@ export async function mqttMetrics(
       },
     });
 
-  const received = counter('messages_received_total', 'MQTT PUBLISH packets received');
-  const handlerReceived = counter('handler_received_total', 'Handler runs started', ['handler']);
-  const handlerHandled = counter('handler_handled_total', 'Handler runs finished without error', ['handler']);
-  const failures: Counter<'handler' | 'error'> = counter(
+  // Hot path: plain numbers, turned into series at scrape time (see tallies.ts).
+  const bounds = [...(options.buckets ?? DEFAULT_DURATION_BUCKETS)].sort((x, y) => x - y);
+  const tallies = new Map<string, HandlerTally>();
+  let received = 0;
+  counter('messages_received_total', 'MQTT PUBLISH packets received', [], function () {
+    this.reset();
+    this.inc(received);
+  });
+  counter('handler_received_total', 'Handler runs started', ['handler'], function () {
+    this.reset();
+    for (const t of tallies.values()) this.inc({ handler: t.handler }, t.received);
+  });
+  counter('handler_handled_total', 'Handler runs finished without error', ['handler'], function () {
+    this.reset();
+    for (const t of tallies.values()) this.inc({ handler: t.handler }, t.handled);
+  });
+  counter(
     'handler_failures_total',
     'Handler runs that threw or rejected, by error class',
     ['handler', 'error'],
+    function () {
+      this.reset();
+      for (const t of tallies.values()) {
+        for (const [error, count] of t.failures) this.inc({ handler: t.handler, error }, count);
+      }
+    },
   );
-  const duration: Histogram<'handler'> = new prom.Histogram({
-    name: `${prefix}handler_duration_seconds`,
-    help: 'Handler run time in seconds (until an async handler settled)',
+  const durationName = `${prefix}handler_duration_seconds`;
+  const durationHelp = 'Handler run time in seconds (until an async handler settled)';
+  /** prom-client's Histogram, its values read from the tallies instead of its own observe(). */
+  class TallyHistogram extends prom.Histogram<'handler'> {
+    override async get() {
+      const values = histogramValues(durationName, bounds, tallies.values());
+      return {
+        name: durationName,
+        help: durationHelp,
+        type: 'histogram' as unknown as MetricType,
+        aggregator: 'sum' as const,
+        values,
+        collect: () => {},
+      };
+    }
+    /** What the registry calls when it renders the text format (prom-client 15). */
+    getForPromString() {
+      return this.get();
+    }
+  }
+  new TallyHistogram({
+    name: durationName,
+    help: durationHelp,
     labelNames: ['handler'],
-    buckets: [...(options.buckets ?? DEFAULT_DURATION_BUCKETS)],
+    buckets: bounds,
     registers,
   });
   const publishes = counter('publishes_total', 'Publishes written (QoS 0) or acknowledged (QoS 1/2)');
@@ -98,28 +135,29 @@ export async function mqttMetrics(
     () => app.subscriber.table.info().length,
   );
 
-  const series = new WeakMap<Route, HandlerSeries>();
-  const seriesOf = (route: Route): HandlerSeries => {
-    let found = series.get(route);
-    if (!found) {
+  const byRoute = new WeakMap<Route, HandlerTally>();
+  const tallyOf = (route: Route): HandlerTally => {
+    let tally = byRoute.get(route);
+    if (!tally) {
       const handler = handlerName(route);
-      found = {
-        received: handlerReceived.labels(handler),
-        handled: handlerHandled.labels(handler),
-        duration: duration.labels(handler),
-      };
-      series.set(route, found);
+      tally = tallies.get(handler) ?? new HandlerTally(handler, bounds);
+      tallies.set(handler, tally);
+      byRoute.set(route, tally);
     }
-    return found;
+    return tally;
   };
   const observer: DispatchObserver = {
-    received: () => received.inc(),
-    started: (route) => seriesOf(route).received.inc(),
+    received: () => {
+      received++;
+    },
+    started: (route) => {
+      tallyOf(route).received++;
+    },
     settled: (route, _message, ms, error) => {
-      const s = seriesOf(route);
-      s.duration.observe(ms / 1000);
-      if (error) failures.labels(handlerName(route), errorClass(error)).inc();
-      else s.handled.inc();
+      const tally = tallyOf(route);
+      tally.observe(ms / 1000);
+      if (error) tally.fail(errorClass(error));
+      else tally.handled++;
     },
   };
   const removeObserver = addObserver(app.dispatcher, observer);
