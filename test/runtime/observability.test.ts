@@ -216,6 +216,18 @@ describe('observability on Mosquitto (MQTT 5)', { skip: mosquittoSkipReason() },
 
       const other = await fetch(`http://127.0.0.1:${port}/elsewhere`);
       assert.equal(await other.text(), 'other');
+
+      const reconnected = new Promise((resolve) => app.events.once('connect', resolve));
+      await broker.restart();
+      await reconnected;
+      const after = parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      assert.equal(after.get('mqtt_reconnects_total'), 1);
+      assert.equal(after.get('mqtt_connected'), 1);
+      assert.equal(
+        after.get('mqtt_handler_handled_total{handler="Counted.ok"}'),
+        OK,
+        'counts survive a scrape',
+      );
     } finally {
       metrics.stop();
       await new Promise((resolve) => server.close(resolve));
