@@ -1,10 +1,9 @@
 import type { Counter, MetricType, Registry } from 'prom-client';
 import { MqttError } from '../errors.js';
-import type { MqttApp } from '../runtime/app.js';
+import { MqttApp } from '../runtime/app.js';
 import type { DispatchObserver } from '../runtime/observer.js';
 import { addObserver } from '../runtime/observer.js';
 import type { Route } from '../runtime/router.js';
-import { MqttService } from '../service/mqtt-service.js';
 import { importOptional } from '../testing/optional-import.js';
 import { HandlerTally, histogramValues } from './tallies.js';
 
@@ -32,7 +31,7 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
 
 /**
  * Registers Prometheus metrics for an app (prom-client, an optional peer dependency) and
- * keeps them current. Names (with the default prefix):
+ * keeps them current. `source`: the `MqttApp`, its `MqttService`, or the `useMqtt` handle. Names (with the default prefix):
  * - `mqtt_messages_received_total`: PUBLISH packets received;
  * - `mqtt_handler_received_total{handler}` / `mqtt_handler_handled_total{handler}`: handler runs
  *   started / finished without error (`handler` is `Class.method`, or the runtime filter);
@@ -43,11 +42,11 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
  * - `mqtt_messages_in_flight`, `mqtt_connected` (0/1), `mqtt_subscriptions`: gauges read at scrape time.
  */
 export async function mqttMetrics(
-  source: MqttApp | MqttService,
+  source: MqttApp | { readonly app: MqttApp },
   options: MqttMetricsOptions = {},
 ): Promise<MqttMetrics> {
   const prom = await loadPromClient();
-  const app = source instanceof MqttService ? source.app : source;
+  const app = source instanceof MqttApp ? source : source.app;
   const registry = options.registry ?? prom.register;
   const prefix = options.prefix ?? 'mqtt_';
   const registers = [registry];
