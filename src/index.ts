@@ -23,7 +23,7 @@ export {
   mqttHealthReport,
 } from './koa/health.js';
 export { type MqttKoaHandle, type UseMqttOptions, useMqtt } from './koa/use-mqtt.js';
-export { consoleLogger, type MqttLogger, silentLogger } from './logger.js';
+export { consoleLogger, loggableError, type MqttLogger, silentLogger } from './logger.js';
 export type {
   AckMode,
   Constructable,
@@ -38,11 +38,18 @@ export type {
 export { createMqttApp, MqttApp } from './runtime/app.js';
 export { MqttContext, type TopicParams } from './runtime/context.js';
 export { type EncodedPayload, encodePayload } from './runtime/encode.js';
+export {
+  type MqttEventMap,
+  type MqttEventName,
+  MqttEvents,
+  type PublishErrorEvent,
+} from './runtime/events.js';
 export type { MessageHandler } from './runtime/handler.js';
 export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from './runtime/hooks.js';
 export type { UserProperties } from './runtime/message.js';
 export type { ControllerContainer, MqttAppOptions } from './runtime/options.js';
 export type { Ordering } from './runtime/ordering.js';
+export { SHARE_GROUP_ENV } from './runtime/share-group.js';
 export {
   MqttService,
   type PublishOptions,

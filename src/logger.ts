@@ -1,3 +1,5 @@
+import { PayloadValidationError } from './errors.js';
+
 /**
  * The logger shape the library writes to: pino's (`logger.info(obj, msg)`), so a pino
  * logger can be passed in as it is. Records carry no password and no payload.
@@ -27,4 +29,17 @@ function describe(obj: object): string {
   const fields = Object.keys(rest).length > 0 ? JSON.stringify(rest) : '';
   const error = err instanceof Error ? ` ${err.stack ?? err.message}` : '';
   return `${fields}${error}`;
+}
+
+/**
+ * The error to put in a log record. A `PayloadValidationError` may quote the payload (a
+ * preview, or JSON.parse's message in its cause), so unless `logPayloads` it is replaced by
+ * one naming only the topic, the handler and how many problems were found.
+ */
+export function loggableError(error: unknown, logPayloads: boolean): unknown {
+  if (logPayloads || !(error instanceof PayloadValidationError)) return error;
+  const count = error.constraints.length;
+  return new PayloadValidationError(error.topic, error.handler, [
+    `${count} problem${count === 1 ? '' : 's'} not shown, as they may quote the payload (logPayloads: true shows them)`,
+  ]);
 }

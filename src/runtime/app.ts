@@ -3,15 +3,17 @@ import { MqttConfig } from '../client/config.js';
 import { type ConnectInfo, Connection } from '../client/connection.js';
 import { SubscriptionTable } from '../client/subscriptions.js';
 import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
-import { consoleLogger, type MqttLogger } from '../logger.js';
+import { consoleLogger, loggableError, type MqttLogger } from '../logger.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
 import { MqttService } from '../service/mqtt-service.js';
 import { type ControllerDefinition, defineController } from './definitions.js';
 import { Dispatcher } from './dispatcher.js';
+import { forwardEvents, MqttEvents } from './events.js';
 import { compileMethod } from './handler.js';
 import { type HookArgs, type HookFunction, type HookName, Hooks } from './hooks.js';
 import type { MqttAppOptions } from './options.js';
 import { Router } from './router.js';
+import { resolveShareGroup } from './share-group.js';
 import { Subscriber } from './subscriber.js';
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -43,6 +45,10 @@ export class MqttApp {
   readonly ack: AckMode;
   readonly validation: ValidatorOptions | false;
   readonly definitions: readonly ControllerDefinition[];
+  /** connect, reconnect, offline, disconnect, error, subscribe, unsubscribe, publish, publishError. */
+  readonly events = new MqttEvents();
+  /** The app-wide share group in force (option, else `MQTT_SHARE_GROUP`), if any. */
+  readonly shareGroup: string | undefined;
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -52,8 +58,12 @@ export class MqttApp {
     this.logger = options.logger ?? consoleLogger;
     this.ack = options.ack ?? 'auto';
     this.validation = options.validation ?? {};
+    const logPayloads = options.logPayloads ?? false;
     this.hooks = new Hooks((error, during) =>
-      this.logger.error({ err: error, handler: during }, `unhandled error in ${during}`),
+      this.logger.error(
+        { err: loggableError(error, logPayloads), handler: during },
+        `unhandled error in ${during}`,
+      ),
     );
     for (const [option, event] of Object.entries(OPTION_HOOKS)) {
       const fn = options[option as keyof typeof OPTION_HOOKS];
@@ -61,11 +71,15 @@ export class MqttApp {
     }
     if (!options.onError) {
       this.hooks.add('error', (error, ctx) =>
-        this.logger.error({ err: error, topic: ctx?.topic, handler: ctx?.handler }, 'MQTT handler failed'),
+        this.logger.error(
+          { err: loggableError(error, logPayloads), topic: ctx?.topic, handler: ctx?.handler },
+          'MQTT handler failed',
+        ),
       );
     }
+    this.shareGroup = resolveShareGroup(options.shareGroup);
     this.definitions = (options.controllers ?? []).map((target) =>
-      defineController(target, { shareGroup: options.shareGroup }),
+      defineController(target, { shareGroup: this.shareGroup }),
     );
     this.dispatcher = new Dispatcher(this.router, this.hooks, {
       maxInFlight: positive(options.maxInFlight),
@@ -82,6 +96,7 @@ export class MqttApp {
       outgoingStore: options.outgoingStore,
     });
     this.connection = connection;
+    forwardEvents(this, this.events);
     this.subscriber = new Subscriber(
       new SubscriptionTable(),
       this.connection,
@@ -224,6 +239,7 @@ const NOT_CONFIG = new Set([
   'container',
   'logger',
   'shareGroup',
+  'logPayloads',
   'ack',
   'maxInFlight',
   'ordering',

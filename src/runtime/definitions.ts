@@ -100,11 +100,18 @@ function defineRoute(
     joined = joinTopic(prefix, pattern);
     const parsed = parsePattern(joined);
     const group = parsed.group ?? resolveShare(options.share, controllerOptions.share, defaults.shareGroup);
+    const subscription = resolveSubscription(options, controllerOptions.qos);
+    if (group && subscription.noLocal) {
+      // MQTT 5.0 [MQTT-3.8.3-4]: the broker would close the connection.
+      throw new MqttDefinitionError(
+        `${name}: noLocal cannot be set on a shared subscription (group ${JSON.stringify(group)}); opt this topic out with share: false`,
+      );
+    }
     return {
       source: joined,
       pattern: parsed,
       subscriptionFilter: group ? shareFilter(group, parsed.filter) : parsed.filter,
-      subscription: resolveSubscription(options, controllerOptions.qos),
+      subscription,
       ack: options.ack,
     };
   } catch (error) {

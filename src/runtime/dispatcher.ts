@@ -3,6 +3,7 @@ import { AckQueue, type AckTransport } from './acks.js';
 import { MqttContext, type TopicParams } from './context.js';
 import { asError, type Hooks } from './hooks.js';
 import { InboundMessage } from './message.js';
+import type { DispatchObserver } from './observer.js';
 import { KeyedSequencer, type Ordering } from './ordering.js';
 import type { Route, Router, Selection } from './router.js';
 
@@ -47,6 +48,8 @@ export class Dispatcher {
   private readonly selection: Selection = { routes: [], fallback: false };
   private readonly acks: AckQueue;
   private readonly sequencer: KeyedSequencer | undefined;
+  /** Metrics and the like (see `addObserver`); undefined costs one check per message and handler. */
+  observer: DispatchObserver | undefined;
 
   constructor(
     private readonly router: Router,
@@ -68,6 +71,7 @@ export class Dispatcher {
       return;
     }
     const message = new InboundMessage(packet);
+    this.observer?.received(message);
     const selection = this.selection;
     this.router.select(message.levels, packet.properties?.subscriptionIdentifier, selection);
     let afterHandler = false;
@@ -121,34 +125,40 @@ export class Dispatcher {
   /** Runs one handler: true/false when it returned/threw synchronously, else a Promise of that. */
   private run(route: Route, message: InboundMessage): boolean | Promise<boolean> {
     const params = route.pattern.extractLevels(message.levels);
+    const t0 = this.observer ? this.start(route, message) : -1;
     let result: unknown;
     try {
       result = route.handler!.invoke(message, params);
     } catch (error) {
-      this.fail(asError(error), route, message, params);
-      return false;
+      return this.fail(asError(error), route, message, params, t0);
     }
     if (result instanceof Promise) {
       return this.track(
         result.then(
-          (value) => {
-            this.options.afterHandler?.(message, route, value, undefined);
-            return true;
-          },
-          (error: unknown) => {
-            this.fail(asError(error), route, message, params);
-            return false;
-          },
+          (value) => this.succeed(route, message, value, t0),
+          (error: unknown) => this.fail(asError(error), route, message, params, t0),
         ),
       );
     }
-    this.options.afterHandler?.(message, route, result, undefined);
+    return this.succeed(route, message, result, t0);
+  }
+
+  private start(route: Route, message: InboundMessage): number {
+    this.observer?.started(route, message);
+    return performance.now();
+  }
+
+  private succeed(route: Route, message: InboundMessage, value: unknown, t0: number): true {
+    if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, undefined);
+    this.options.afterHandler?.(message, route, value, undefined);
     return true;
   }
 
-  private fail(error: Error, route: Route, message: InboundMessage, params: TopicParams): void {
+  private fail(error: Error, route: Route, message: InboundMessage, params: TopicParams, t0: number): false {
+    if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, error);
     this.options.afterHandler?.(message, route, undefined, error);
     void this.hooks.error(error, new MqttContext(message, params, route.handler!.name));
+    return false;
   }
 
   /** Counts an async execution in flight until it settles. */

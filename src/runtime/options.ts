@@ -21,8 +21,14 @@ export interface MqttAppOptions extends MqttConfigInput {
   container?: ControllerContainer;
   /** pino-shaped logger; default: warnings and errors to stderr. */
   logger?: MqttLogger;
-  /** App-wide shared-subscription group for controller topics (`$share/{group}/…`). */
-  shareGroup?: string;
+  /**
+   * App-wide shared-subscription group for controller topics (`$share/{group}/…`); `@MqttController`
+   * and `@Topic` `share` override it (`false` opts out). Default: the `MQTT_SHARE_GROUP`
+   * environment variable, if set; `false` ignores it.
+   */
+  shareGroup?: string | false;
+  /** Let log records quote payloads (in payload validation errors). Default false. */
+  logPayloads?: boolean;
   /** Default acknowledgement mode of handlers. Default `auto`. */
   ack?: AckMode;
   /** Most handler executions at once; when reached, reading from the broker pauses. Default unlimited. */

@@ -6,6 +6,7 @@ import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
 import type { MqttApp } from '../runtime/app.js';
 import { resolveSubscription } from '../runtime/definitions.js';
 import { encodePayload } from '../runtime/encode.js';
+import type { MqttEvents } from '../runtime/events.js';
 import { compileFunction, type MessageHandler } from '../runtime/handler.js';
 import type { Route } from '../runtime/router.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
@@ -47,7 +48,15 @@ export class MqttService {
   /** Runtime routes by subscription filter. */
   private readonly runtime = new Map<string, Route[]>();
 
-  constructor(private readonly app: MqttApp) {}
+  constructor(
+    /** The app this service belongs to. */
+    readonly app: MqttApp,
+  ) {}
+
+  /** connect, reconnect, offline, disconnect, error, subscribe, unsubscribe, publish, publishError. */
+  get events(): MqttEvents {
+    return this.app.events;
+  }
 
   /** True while connected to the broker. */
   get connected(): boolean {
@@ -108,7 +117,9 @@ export class MqttService {
         `Publish to ${JSON.stringify(topic)}: properties (${Object.keys(options.properties).join(', ')}) need MQTT 5, but this connection speaks MQTT 3.1.1`,
       );
     }
-    const packet = await this.app.connection.publish(topic, encoded.payload, publishOptions);
+    const packet = await this.app.connection
+      .publish(topic, encoded.payload, publishOptions)
+      .catch((error: Error) => this.app.events.failedPublish(topic, qos, error));
     const result: PublishResult = { topic, qos, messageId: packet?.messageId };
     if (this.app.hooks.has('publish')) {
       void this.app.hooks.run('publish', {
