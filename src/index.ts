@@ -21,6 +21,7 @@ export type {
   AckMode,
   Constructable,
   ControllerOptions,
+  DeadLetterOptions,
   DecoderContext,
   PayloadDecoder,
   PayloadOptions,
@@ -30,11 +31,14 @@ export type {
 } from './metadata/types.js';
 export { createMqttApp, MqttApp } from './runtime/app.js';
 export { MqttContext, type TopicParams } from './runtime/context.js';
+export { DEAD_LETTER_PROPERTIES, type DeadLetterEnvelope } from './runtime/dead-letter.js';
 export { type EncodedPayload, encodePayload } from './runtime/encode.js';
 export type { MessageHandler } from './runtime/handler.js';
 export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from './runtime/hooks.js';
 export type { UserProperties } from './runtime/message.js';
 export type { ControllerContainer, MqttAppOptions } from './runtime/options.js';
+export { MAX_DEPTH as MAX_PAYLOAD_DEPTH } from './runtime/payload.js';
+export { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from './runtime/reply.js';
 export {
   MqttService,
   type PublishOptions,
@@ -43,4 +47,6 @@ export {
   type RuntimeSubscribeOptions,
   type SubscribeResult,
 } from './service/mqtt-service.js';
+export { MqttReply } from './service/reply-message.js';
+export { REPLY_TOPIC_ROOT, type RequestOptions } from './service/requester.js';
 export * from './topic/index.js';

@@ -1,7 +1,7 @@
 import type { ValidatorOptions } from 'class-validator';
 import type { MqttConfig, MqttConfigInput } from '../client/config.js';
 import type { MqttLogger } from '../logger.js';
-import type { AckMode, Constructable } from '../metadata/types.js';
+import type { AckMode, Constructable, DeadLetterOptions } from '../metadata/types.js';
 import type { HookArgs } from './hooks.js';
 
 /** Where controller instances come from: typedi's `Container` fits, as does routing-controllers' `useContainer` one. */
@@ -27,6 +27,11 @@ export interface MqttAppOptions extends MqttConfigInput {
   maxInFlight?: number;
   /** class-validator options for `@Payload()` DTOs, or `false` to skip validation. Default `{}`. */
   validation?: ValidatorOptions | false;
+  /**
+   * Topic that receives messages a handler could not decode or validate (see docs/payloads.md);
+   * `@Topic(…, { deadLetter })` overrides it per handler. Default: none.
+   */
+  deadLetter?: DeadLetterOptions | string;
   /** ms `stop()` waits for handlers in flight before disconnecting anyway. Default 10000. */
   stopTimeout?: number;
   onConnect?: (...args: HookArgs['connect']) => unknown;

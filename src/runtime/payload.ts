@@ -1,5 +1,10 @@
 import { plainToInstance } from 'class-transformer';
-import { type ValidationError, type ValidatorOptions, validateSync } from 'class-validator';
+import {
+  getMetadataStorage,
+  type ValidationError,
+  type ValidatorOptions,
+  validateSync,
+} from 'class-validator';
 import { PayloadValidationError } from '../errors.js';
 import type { PayloadOptions } from '../metadata/types.js';
 import type { InboundMessage } from './message.js';
@@ -70,8 +75,39 @@ export function compilePayloadResolver(
   if (type === Array) return decodeArray;
   if (PLAIN_TYPES.has(type) || typeof type !== 'function') return jsonOf;
   const dto = type as new () => object;
-  const validate = options.validate === false || validator === false ? undefined : validator;
-  return (message, handler) => message.decoded(dto, () => toDto(message, handler, dto, validate));
+  const validate = validatorOptions(dto, options, validator);
+  const key = validate ? new ValidationKey(dto, validate) : dto;
+  return (message, handler) => message.decoded(key, () => toDto(message, handler, dto, validate));
+}
+
+/** The class-validator options of one DTO parameter: class-validator's defaults, the app's, the parameter's. */
+export function validatorOptions(
+  dto: Function,
+  options: PayloadOptions,
+  app: ValidatorOptions | false,
+): ValidatorOptions | undefined {
+  const own = typeof options.validate === 'object' ? options.validate : undefined;
+  const asked = options.validate === true || own !== undefined;
+  if (options.validate === false || (app === false && !asked)) return undefined;
+  // A class without class-validator decorators is only transformed: validating it would fail
+  // every message with class-validator's "unknown value" (forbidUnknownValues).
+  if (getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).length === 0) return undefined;
+  const merged: ValidatorOptions = { forbidUnknownValues: true, ...(app || {}), ...own };
+  if (options.whitelist !== undefined) merged.whitelist = options.whitelist;
+  if (options.forbidNonWhitelisted !== undefined) merged.forbidNonWhitelisted = options.forbidNonWhitelisted;
+  return merged;
+}
+
+/**
+ * Cache key of a DTO decoded with given validator options: two handlers sharing a message and a
+ * DTO class but not the options (say, one whitelists) must not share the decoded instance.
+ * Compiled once per parameter, so the key is stable for the app's life.
+ */
+class ValidationKey {
+  constructor(
+    readonly dto: Function,
+    readonly options: ValidatorOptions,
+  ) {}
 }
 
 function decodeNumber(message: InboundMessage, handler: string): number {
@@ -120,12 +156,51 @@ function toDto(
       `payload is JSON ${typeName(plain)}, ${dto.name} needs an object`,
     ]);
   }
-  const instance = plainToInstance(dto, plain);
-  if (validator) {
-    const errors = validateSync(instance, validator);
-    if (errors.length > 0) throw new PayloadValidationError(message.topic, handler, describe(errors));
+  const depth = depthOf(plain, MAX_DEPTH);
+  if (depth > MAX_DEPTH) {
+    throw new PayloadValidationError(message.topic, handler, [
+      `payload nests deeper than ${MAX_DEPTH} levels`,
+    ]);
   }
+  let errors: ValidationError[] = [];
+  let instance: object;
+  try {
+    instance = plainToInstance(dto, plain);
+    if (validator) errors = validateSync(instance, validator);
+  } catch (error) {
+    throw new PayloadValidationError(
+      message.topic,
+      handler,
+      [`cannot turn the payload into ${dto.name}: ${(error as Error).message}`],
+      { cause: error },
+    );
+  }
+  if (errors.length > 0) throw new PayloadValidationError(message.topic, handler, describe(errors));
   return instance;
+}
+
+/**
+ * Deepest nesting of objects and arrays a DTO payload may have. JSON.parse copes with any
+ * depth, but class-transformer and class-validator recurse and would overflow the stack.
+ */
+export const MAX_DEPTH = 64;
+
+/** Nesting depth of a JSON value (iterative), counting stops once past `limit`. */
+export function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > deepest) {
+      deepest = depth;
+      if (deepest > limit) return deepest;
+    }
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return deepest;
 }
 
 /** class-validator errors as `field: constraint message` lines (nested fields dotted). */
