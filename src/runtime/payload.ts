@@ -22,18 +22,42 @@ export function textOf(message: InboundMessage): string {
 
 /** The payload parsed as JSON, once per message; bad JSON is a `PayloadValidationError`. */
 export function jsonOf(message: InboundMessage, handler: string): unknown {
-  try {
-    return message.decoded(JSON_KEY, () => JSON.parse(textOf(message)) as unknown);
-  } catch (error) {
-    throw new PayloadValidationError(
-      message.topic,
-      handler,
-      [`payload is not valid JSON (${(error as Error).message})`],
-      {
-        cause: error,
-      },
-    );
-  }
+  return once(message, JSON_KEY, handler, () => {
+    try {
+      return JSON.parse(textOf(message)) as unknown;
+    } catch (error) {
+      throw new PayloadValidationError(
+        message.topic,
+        handler,
+        [`payload is not valid JSON (${(error as Error).message})`],
+        { cause: error },
+      );
+    }
+  });
+}
+
+/** A decoding failure, cached like a value so that a bad payload is decoded only once too. */
+class Failed {
+  constructor(readonly error: PayloadValidationError) {}
+}
+
+/**
+ * Decodes once per message and `key`, whichever handler asks first; a failure is cached too
+ * and thrown again to each handler that asks, under that handler's name.
+ */
+function once<T>(message: InboundMessage, key: unknown, handler: string, decode: () => T): T {
+  const result = message.decoded<T | Failed>(key, () => {
+    try {
+      return decode();
+    } catch (error) {
+      if (error instanceof PayloadValidationError) return new Failed(error);
+      throw error;
+    }
+  });
+  if (!(result instanceof Failed)) return result;
+  const { error } = result;
+  if (error.handler === handler) throw error;
+  throw new PayloadValidationError(error.topic, handler, error.constraints, { cause: error.cause });
 }
 
 const PLAIN_TYPES = new Set<unknown>([undefined, Object, Promise]);
@@ -52,7 +76,7 @@ export function compilePayloadResolver(
   const custom = options.decoder;
   if (custom) {
     return (message, handler) =>
-      message.decoded(custom, () => {
+      once(message, custom, handler, () => {
         try {
           return custom(message.payload, { topic: message.topic, contentType: message.contentType });
         } catch (error) {
@@ -61,9 +85,7 @@ export function compilePayloadResolver(
             message.topic,
             handler,
             [`decoder failed: ${(error as Error).message}`],
-            {
-              cause: error,
-            },
+            { cause: error },
           );
         }
       });
@@ -76,8 +98,8 @@ export function compilePayloadResolver(
   if (PLAIN_TYPES.has(type) || typeof type !== 'function') return jsonOf;
   const dto = type as new () => object;
   const validate = validatorOptions(dto, options, validator);
-  const key = validate ? new ValidationKey(dto, validate) : dto;
-  return (message, handler) => message.decoded(key, () => toDto(message, handler, dto, validate));
+  const key = validate ? validationKey(dto, validate) : dto;
+  return (message, handler) => once(message, key, handler, () => toDto(message, handler, dto, validate));
 }
 
 /** The class-validator options of one DTO parameter: class-validator's defaults, the app's, the parameter's. */
@@ -98,20 +120,27 @@ export function validatorOptions(
   return merged;
 }
 
+const keys = new WeakMap<Function, Map<string, object>>();
+
 /**
- * Cache key of a DTO decoded with given validator options: two handlers sharing a message and a
- * DTO class but not the options (say, one whitelists) must not share the decoded instance.
- * Compiled once per parameter, so the key is stable for the app's life.
+ * Cache key of a DTO decoded with given validator options: handlers that share a message, a
+ * DTO class and equal options share the decoded instance; with different options (say, one
+ * whitelists) they do not. Interned at bootstrap, so the key is stable for the app's life.
  */
-class ValidationKey {
-  constructor(
-    readonly dto: Function,
-    readonly options: ValidatorOptions,
-  ) {}
+function validationKey(dto: Function, options: ValidatorOptions): object {
+  const byOptions = keys.get(dto) ?? new Map<string, object>();
+  keys.set(dto, byOptions);
+  const canonical = JSON.stringify(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)));
+  let key = byOptions.get(canonical);
+  if (!key) {
+    key = { dto, options };
+    byOptions.set(canonical, key);
+  }
+  return key;
 }
 
 function decodeNumber(message: InboundMessage, handler: string): number {
-  return message.decoded(Number, () => {
+  return once(message, Number, handler, () => {
     const text = textOf(message).trim();
     const value = text === '' ? Number.NaN : Number(text);
     if (!Number.isFinite(value)) {
@@ -124,7 +153,7 @@ function decodeNumber(message: InboundMessage, handler: string): number {
 }
 
 function decodeBoolean(message: InboundMessage, handler: string): boolean {
-  return message.decoded(Boolean, () => {
+  return once(message, Boolean, handler, () => {
     const text = textOf(message).trim().toLowerCase();
     if (text === 'true' || text === '1') return true;
     if (text === 'false' || text === '0') return false;
