@@ -94,8 +94,8 @@ export class DeadLetters {
     if (this.protocolVersion() === 5) {
       const userProperties: UserProperties = {
         ...message.userProperties,
-        [DEAD_LETTER_PROPERTIES.topic]: message.topic,
-        [DEAD_LETTER_PROPERTIES.handler]: handler,
+        [DEAD_LETTER_PROPERTIES.topic]: safeUtf8(message.topic),
+        [DEAD_LETTER_PROPERTIES.handler]: safeUtf8(handler),
         [DEAD_LETTER_PROPERTIES.error]: text,
         [DEAD_LETTER_PROPERTIES.code]: code,
       };
@@ -143,8 +143,35 @@ export class DeadLetters {
   }
 }
 
-/** An error message fit for a user property: first line, at most 500 characters. */
+/**
+ * An error message fit for a user property: first line, at most 500 characters, control
+ * characters and lone surrogates replaced by `?`. Mosquitto drops a connection whose packet
+ * carries such characters in a UTF-8 string, and mqtt.js would resend it on every reconnect.
+ */
 export function short(message: string): string {
   const line = message.split('\n', 1)[0] ?? '';
-  return line.length > 500 ? `${line.slice(0, 499)}…` : line;
+  const clipped = line.length > 500 ? `${line.slice(0, 499)}…` : line;
+  return safeUtf8(clipped);
+}
+
+/** `text` with C0/C1 control characters and lone surrogates replaced by `?`. */
+export function safeUtf8(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let bad = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+      else bad = true;
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      bad = true;
+    }
+    if (bad) {
+      out += `${text.slice(from, i)}?`;
+      from = i + 1;
+    }
+  }
+  return from === 0 ? text : out + text.slice(from);
 }

@@ -29,11 +29,22 @@ export function jsonOf(message: InboundMessage, handler: string): unknown {
       throw new PayloadValidationError(
         message.topic,
         handler,
-        [`payload is not valid JSON (${(error as Error).message})`],
+        [`payload is not valid JSON (${jsonProblem(error as Error, message.payload.length)})`],
         { cause: error },
       );
     }
   });
+}
+
+/**
+ * What JSON.parse disliked, without the excerpt of the payload V8 puts in its message
+ * (payloads are never logged): the position where there is one, and the size.
+ */
+function jsonProblem(error: Error, bytes: number): string {
+  const position = /position (\d+)/.exec(error.message)?.[1];
+  if (bytes === 0) return 'empty payload';
+  if (/end of JSON input/.test(error.message)) return `unexpected end after ${bytes} bytes`;
+  return position === undefined ? `${bytes} bytes` : `at character ${position} of ${bytes} bytes`;
 }
 
 /** A decoding failure, cached like a value so that a bad payload is decoded only once too. */
@@ -145,7 +156,7 @@ function decodeNumber(message: InboundMessage, handler: string): number {
     const value = text === '' ? Number.NaN : Number(text);
     if (!Number.isFinite(value)) {
       throw new PayloadValidationError(message.topic, handler, [
-        `payload ${preview(text)} is not a finite number`,
+        `payload (${message.payload.length} bytes) is not a finite number`,
       ]);
     }
     return value;
@@ -158,7 +169,7 @@ function decodeBoolean(message: InboundMessage, handler: string): boolean {
     if (text === 'true' || text === '1') return true;
     if (text === 'false' || text === '0') return false;
     throw new PayloadValidationError(message.topic, handler, [
-      `payload ${preview(text)} is not a boolean (true, false, 1 or 0)`,
+      `payload (${message.payload.length} bytes) is not a boolean (true, false, 1 or 0)`,
     ]);
   });
 }
@@ -247,8 +258,4 @@ function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
-}
-
-function preview(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
