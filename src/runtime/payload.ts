@@ -196,12 +196,8 @@ function toDto(
       `payload is JSON ${typeName(plain)}, ${dto.name} needs an object`,
     ]);
   }
-  const depth = depthOf(plain, MAX_DEPTH);
-  if (depth > MAX_DEPTH) {
-    throw new PayloadValidationError(message.topic, handler, [
-      `payload nests deeper than ${MAX_DEPTH} levels`,
-    ]);
-  }
+  const problem = shapeProblem(plain, MAX_DEPTH);
+  if (problem) throw new PayloadValidationError(message.topic, handler, [problem]);
   let errors: ValidationError[] = [];
   let instance: object;
   try {
@@ -225,22 +221,27 @@ function toDto(
  */
 export const MAX_DEPTH = 64;
 
-/** Nesting depth of a JSON value (iterative), counting stops once past `limit`. */
-export function depthOf(value: unknown, limit: number): number {
-  let deepest = 0;
+/**
+ * What makes a parsed JSON value unfit for class-transformer, or undefined: nesting deeper
+ * than `limit`, or a `__proto__` key (class-transformer silently drops it, so a whitelist
+ * would never see it). One iterative walk, stopping at the first problem.
+ */
+export function shapeProblem(value: unknown, limit: number): string | undefined {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > deepest) {
-      deepest = depth;
-      if (deepest > limit) return deepest;
+    if (depth > limit) return `payload nests deeper than ${limit} levels`;
+    if (Array.isArray(node)) {
+      for (const child of node)
+        if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+      continue;
     }
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+    if (Object.hasOwn(node as object, '__proto__')) return 'payload has a "__proto__" key';
+    for (const child of Object.values(node as object)) {
       if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
     }
   }
-  return deepest;
+  return undefined;
 }
 
 /** class-validator errors as `field: constraint message` lines (nested fields dotted). */

@@ -7,7 +7,12 @@ import type { IPublishPacket } from 'mqtt';
 import { encodePayload, PayloadValidationError } from '../../src/index.js';
 import { short } from '../../src/runtime/dead-letter.js';
 import { InboundMessage } from '../../src/runtime/message.js';
-import { compilePayloadResolver, depthOf, MAX_DEPTH, validatorOptions } from '../../src/runtime/payload.js';
+import {
+  compilePayloadResolver,
+  MAX_DEPTH,
+  shapeProblem,
+  validatorOptions,
+} from '../../src/runtime/payload.js';
 
 function message(payload: Buffer | string, properties?: IPublishPacket['properties']): InboundMessage {
   return new InboundMessage({
@@ -176,11 +181,23 @@ describe('payload decoding by declared type', () => {
     const deep = `{"celsius":1,"unit":"C","n":${'['.repeat(depth)}${']'.repeat(depth)}}`;
     const bad = failure(() => decode(Reading, deep));
     assert.match(bad.message, new RegExp(`nests deeper than ${MAX_DEPTH} levels`));
-    assert.equal(depthOf({ a: [{ b: 1 }] }, 10), 3);
-    assert.equal(depthOf(1, 10), 0);
+    assert.equal(shapeProblem({ a: [{ b: 1 }] }, 3), undefined);
+    assert.equal(shapeProblem({ a: [{ b: 1 }] }, 2), 'payload nests deeper than 2 levels');
     // just under the limit is accepted
     const ok = `{"celsius":1,"unit":"C","n":${'['.repeat(MAX_DEPTH - 1)}${']'.repeat(MAX_DEPTH - 1)}}`;
     assert.ok(decode(Reading, ok) instanceof Reading);
+  });
+
+  it('rejects a __proto__ key at any depth, which class-transformer would silently drop', () => {
+    for (const payload of [
+      '{"celsius":1,"unit":"C","__proto__":{"admin":true}}',
+      '{"celsius":1,"unit":"C","n":[{"__proto__":{}}]}',
+    ]) {
+      assert.deepEqual(failure(() => decode(Reading, payload)).constraints, [
+        'payload has a "__proto__" key',
+      ]);
+    }
+    assert.equal(({} as Record<string, unknown>).admin, undefined);
   });
 
   it('runs a custom decoder with the MQTT 5 content type, once per message, and wraps its errors', () => {
