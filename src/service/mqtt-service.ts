@@ -9,6 +9,7 @@ import { encodePayload } from '../runtime/encode.js';
 import { compileFunction, type MessageHandler } from '../runtime/handler.js';
 import type { Route } from '../runtime/router.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
+import { checkPublishProperties } from './publish-properties.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
 
@@ -100,7 +101,10 @@ export class MqttService {
         encoded.contentType && options.properties?.contentType === undefined
           ? { ...options.properties, contentType: encoded.contentType }
           : options.properties;
-      if (properties) publishOptions.properties = properties;
+      if (properties) {
+        checkPublishProperties(topic, properties);
+        publishOptions.properties = properties;
+      }
     } else if (options.properties && Object.keys(options.properties).length > 0) {
       throw new MqttProtocolError(
         `Publish to ${JSON.stringify(topic)}: properties (${Object.keys(options.properties).join(', ')}) need MQTT 5, but this connection speaks MQTT 3.1.1`,

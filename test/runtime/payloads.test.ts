@@ -12,6 +12,7 @@ import {
   type MqttAppOptions,
   MqttContext,
   MqttController,
+  MqttPublishError,
   Payload,
   PayloadValidationError,
   silentLogger,
@@ -182,6 +183,20 @@ for (const target of targets) {
       assert.equal(got.responseTopic, properties.responseTopic);
       assert.deepEqual(got.correlationData, properties.correlationData);
       assert.ok(got.messageExpiryInterval! > 0 && got.messageExpiryInterval! <= 120);
+      // A control character would make Mosquitto drop the connection (and mqtt.js resend forever).
+      await assert.rejects(
+        app.service.publish('props/t', 'x', { qos: 1, properties: { userProperties: { note: 'a\u0001b' } } }),
+        (error: unknown) =>
+          error instanceof MqttPublishError &&
+          /userProperties\["note"\] contains a control character/.test(error.message),
+      );
+      await assert.rejects(
+        app.service.publish('props/t', 'x', { properties: { responseTopic: 'replies/#' } }),
+        /responseTopic is not a valid topic name/,
+      );
+      const again = collectMessages(raw, 1, 5000);
+      await app.service.publish('props/t', 'still connected', { qos: 1 });
+      assert.equal((await again)[0]!.payload.toString(), 'still connected');
       await raw.unsubscribeAsync('props/t');
     });
 
