@@ -11,7 +11,7 @@ import { DeadLetters } from './dead-letter.js';
 import { type ControllerDefinition, defineController } from './definitions.js';
 import { Dispatcher } from './dispatcher.js';
 import { compileMethod } from './handler.js';
-import { type HookArgs, type HookFunction, type HookName, Hooks } from './hooks.js';
+import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from './hooks.js';
 import type { MqttAppOptions } from './options.js';
 import { Replier } from './reply.js';
 import { type Route, Router } from './router.js';
@@ -85,8 +85,12 @@ export class MqttApp {
     this.dispatcher = new Dispatcher(this.router, this.hooks, {
       maxInFlight: positive(options.maxInFlight),
       afterHandler: (message, route, value, error) => {
-        this.replier.handle(message, route.handler!.name, value, error);
-        this.deadLetters.handle(message, route, error);
+        try {
+          this.replier.handle(message, route.handler!.name, value, error);
+          this.deadLetters.handle(message, route, error);
+        } catch (failure) {
+          report(asError(failure));
+        }
       },
     });
     this.connection = new Connection(this.config, this.dispatcher.onPacket, this.logger);
