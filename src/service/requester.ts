@@ -6,7 +6,7 @@ import { resolveSubscription } from '../runtime/definitions.js';
 import type { CompiledHandler } from '../runtime/handler.js';
 import type { InboundMessage } from '../runtime/message.js';
 import { isValidTopicName, parsePattern } from '../topic/index.js';
-import type { PublishOptions, PublishProperties } from './mqtt-service.js';
+import type { PublishProperties } from './mqtt-service.js';
 import { MqttReply } from './reply-message.js';
 
 export interface RequestOptions {
@@ -49,17 +49,19 @@ export class Requester {
     return this.pending.size;
   }
 
-  async request(topic: string, payload: unknown, options: RequestOptions = {}): Promise<MqttReply> {
-    const connection = this.app.connection;
-    if (connection.client && connection.protocolVersion !== 5) {
-      throw new MqttProtocolError(
-        `request(${JSON.stringify(topic)}) needs MQTT 5 (response topic and correlation data), but this connection speaks MQTT 3.1.1`,
-      );
-    }
+  /**
+   * Publishes the request and resolves with its reply. The timeout runs from the call, so a
+   * request made before `start()` (it waits for the connection) times out too.
+   */
+  request(topic: string, payload: unknown, options: RequestOptions = {}): Promise<MqttReply> {
     const timeout = options.timeout ?? 10_000;
-    if (!(timeout > 0))
-      throw new MqttError(`request timeout must be a positive number of ms, got ${timeout}`);
-    const responseTopic = await this.subscribe();
+    try {
+      this.requireMqtt5(topic);
+      if (!(timeout > 0))
+        throw new MqttError(`request timeout must be a positive number of ms, got ${timeout}`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const correlationData = randomBytes(16);
     const key = correlationData.toString('hex');
     const reply = new Promise<MqttReply>((resolve, reject) => {
@@ -69,16 +71,38 @@ export class Requester {
       }, timeout);
       this.pending.set(key, { resolve, reject, timer });
     });
-    const publishOptions: PublishOptions = {
-      qos: options.qos ?? 0,
-      properties: { ...options.properties, responseTopic, correlationData },
-    };
+    void this.send(key, topic, payload, options, correlationData);
+    return reply;
+  }
+
+  /** Subscribes (first time) and publishes; a failure rejects the request. Never rejects. */
+  private async send(
+    key: string,
+    topic: string,
+    payload: unknown,
+    options: RequestOptions,
+    correlationData: Buffer,
+  ): Promise<void> {
     try {
-      await this.app.service.publish(topic, payload, publishOptions);
+      const responseTopic = await this.subscribe();
+      if (!this.pending.has(key)) return; // timed out (or cancelled) while subscribing
+      this.requireMqtt5(topic);
+      await this.app.service.publish(topic, payload, {
+        qos: options.qos ?? 0,
+        properties: { ...options.properties, responseTopic, correlationData },
+      });
     } catch (error) {
       this.settle(key)?.reject(error as Error);
     }
-    return reply;
+  }
+
+  private requireMqtt5(topic: string): void {
+    const connection = this.app.connection;
+    if (connection.client && connection.protocolVersion !== 5) {
+      throw new MqttProtocolError(
+        `request(${JSON.stringify(topic)}) needs MQTT 5 (response topic and correlation data), but this connection speaks MQTT 3.1.1`,
+      );
+    }
   }
 
   /** Rejects every waiting request (the app is stopping). */

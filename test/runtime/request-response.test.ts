@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IsInt } from 'class-validator';
+import { connectAsync } from 'mqtt';
 import {
   createMqttApp,
   type MqttApp,
@@ -19,6 +20,7 @@ import {
 } from '../../src/index.js';
 import { Recorder } from '../helpers/recorder.js';
 import { type RunningBroker, targets } from '../helpers/targets.js';
+import { collectMessages } from '../helpers/wait.js';
 
 class Sum {
   @IsInt() a!: number;
@@ -139,6 +141,39 @@ for (const target of targets) {
       assert.equal(reply.isError, false);
       assert.equal(reply.topic, `${REPLY_TOPIC_ROOT}/${requester.service.clientId}`);
       assert.equal(reply.properties?.correlationData?.length, 16);
+    });
+
+    it('answers a plain mqtt.js client with its own correlation data', async () => {
+      const client = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+      try {
+        await client.subscribeAsync('plain/replies', { qos: 1 });
+        const reply = collectMessages(client, 1, 5000);
+        const correlationData = Buffer.from('req-1');
+        await client.publishAsync('rpc/add', '{"a":2,"b":3}', {
+          qos: 1,
+          properties: { responseTopic: 'plain/replies', correlationData },
+        });
+        const [message] = await reply;
+        assert.deepEqual(JSON.parse(message!.payload.toString()), { sum: 5 });
+        assert.deepEqual(message!.packet.properties?.correlationData, correlationData);
+        assert.equal(message!.packet.properties?.contentType, 'application/json');
+        assert.equal(message!.packet.qos, 1);
+      } finally {
+        await client.endAsync();
+      }
+    });
+
+    it('waits for start() when asked before it, within its timeout', async () => {
+      const app = createMqttApp({ url: broker.url, protocolVersion: 5, logger: silentLogger });
+      apps.push(app);
+      const early = app.service.request('rpc/add', { a: 4, b: 4 }, { qos: 1, timeout: 5000 });
+      await app.start();
+      assert.deepEqual((await early).json(), { sum: 8 });
+      const never = createMqttApp({ url: broker.url, protocolVersion: 5, logger: silentLogger });
+      await assert.rejects(
+        never.service.request('rpc/add', { a: 1, b: 1 }, { timeout: 50 }),
+        MqttTimeoutError,
+      );
     });
 
     it('rejects with MqttRemoteError carrying a short message, never a stack', async () => {
