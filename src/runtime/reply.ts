@@ -1,11 +1,14 @@
 import { MqttError } from '../errors.js';
 import type { PublishOptions } from '../service/mqtt-service.js';
 import { short } from './dead-letter.js';
+import { encodePayload } from './encode.js';
 import type { InboundMessage } from './message.js';
 
 /** User properties of an error reply: the error's message (one line, no stack) and code. */
 export const REPLY_ERROR_PROPERTY = 'koa-mqtt-error';
 export const REPLY_ERROR_CODE_PROPERTY = 'koa-mqtt-error-code';
+
+const EMPTY = Buffer.alloc(0);
 
 type Publish = (topic: string, payload: unknown, options: PublishOptions) => Promise<unknown>;
 
@@ -26,25 +29,36 @@ export class Replier {
     if (topic === undefined || (value === undefined && error === undefined)) return;
     const properties: PublishOptions['properties'] = {};
     if (message.correlationData !== undefined) properties.correlationData = message.correlationData;
-    if (error) {
+    let payload: Buffer | string = EMPTY;
+    let failure = error;
+    if (!failure) {
+      try {
+        const encoded = encodePayload(value);
+        payload = encoded.payload;
+        if (encoded.contentType) properties.contentType = encoded.contentType;
+      } catch (encodeError) {
+        // Answered as an error, so that the caller does not wait in vain.
+        failure = encodeError as Error;
+        this.report(
+          new MqttError(`Cannot encode the reply of ${handler}: ${failure.message}`, 'ERR_MQTT_ENCODE', {
+            cause: encodeError,
+          }),
+        );
+      }
+    }
+    if (failure) {
       properties.userProperties = {
-        [REPLY_ERROR_PROPERTY]: short(error.message) || error.name,
-        [REPLY_ERROR_CODE_PROPERTY]: error instanceof MqttError ? error.code : 'ERR_MQTT_HANDLER',
+        [REPLY_ERROR_PROPERTY]: short(failure.message) || failure.name,
+        [REPLY_ERROR_CODE_PROPERTY]: failure instanceof MqttError ? failure.code : 'ERR_MQTT_HANDLER',
       };
     }
-    const qos = message.qos;
-    let sent: Promise<unknown>;
-    try {
-      sent = this.publish(topic, error ? undefined : value, { qos, properties });
-    } catch (failure) {
-      sent = Promise.reject(failure);
-    }
-    sent.catch((failure: unknown) =>
+    const sent = this.publish(topic, payload, { qos: message.qos, properties });
+    sent.catch((publishError: unknown) =>
       this.report(
         new MqttError(
-          `Cannot reply to ${JSON.stringify(topic)} for ${handler}: ${(failure as Error).message}`,
+          `Cannot reply to ${JSON.stringify(topic)} for ${handler}: ${(publishError as Error).message}`,
           'ERR_MQTT_REPLY',
-          { cause: failure },
+          { cause: publishError },
         ),
       ),
     );

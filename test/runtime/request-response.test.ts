@@ -52,6 +52,13 @@ class Calculator {
     throw new Error('division by zero\n    at Calculator.fail (/secret/path.js:1:1)');
   }
 
+  @Topic('cycle', { qos: 1 })
+  cycle() {
+    const value: Record<string, unknown> = {};
+    value.self = value;
+    return value;
+  }
+
   @Topic('nothing', { qos: 1 })
   nothing(): void {}
 
@@ -188,6 +195,15 @@ for (const target of targets) {
           return true;
         },
       );
+      await assert.rejects(requester.service.request('rpc/cycle', null), (error: unknown) => {
+        assert.ok(error instanceof MqttRemoteError);
+        assert.equal(error.remoteCode, 'ERR_MQTT_ENCODE');
+        assert.match(
+          error.message,
+          /^The responder failed: Cannot encode the payload as JSON: Converting circular/,
+        );
+        return true;
+      });
       await assert.rejects(requester.service.request('rpc/add', { a: 'x', b: 1 }), (error: unknown) => {
         assert.ok(error instanceof MqttRemoteError);
         assert.equal(error.remoteCode, 'ERR_MQTT_PAYLOAD');
@@ -230,7 +246,11 @@ for (const target of targets) {
 
     it('the responder saw only the expected handler errors', () => {
       const messages = responderErrors.calls.map((e) => e.message.split(/[:\n]/)[0]);
-      assert.deepEqual(messages, ['division by zero', 'Invalid payload on "rpc/add" for Calculator.add']);
+      assert.deepEqual(messages, [
+        'division by zero',
+        'Cannot encode the reply of Calculator.cycle',
+        'Invalid payload on "rpc/add" for Calculator.add',
+      ]);
     });
   });
 }

@@ -236,6 +236,16 @@ describe('payload encoding', () => {
     assert.deepEqual(encodePayload(floats.subarray(1)).payload, Buffer.from(floats.buffer, 4, 4));
     const raw = Buffer.from([0xff, 0x00]);
     assert.equal(encodePayload(raw).payload, raw);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    assert.throws(
+      () => encodePayload(cycle),
+      /^MqttError: Cannot encode the payload as JSON: Converting circular/,
+    );
+    assert.throws(() => encodePayload({ n: 1n }), /Cannot encode the payload as JSON/);
+    assert.throws(() => encodePayload(() => 1), /Cannot encode a function as a payload/);
+    assert.throws(() => encodePayload(Symbol('s')), /Cannot encode a symbol as a payload/);
+    assert.deepEqual(encodePayload(12n), { payload: '12', contentType: undefined });
     for (const value of [{ a: [1, { b: null }] }, 'text ✓', 42, true]) {
       const { payload } = encodePayload(value);
       const type = value.constructor;
