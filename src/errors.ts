@@ -149,11 +149,9 @@ export class PayloadValidationError extends MqttError {
   readonly constraints: readonly string[];
 
   constructor(topic: string, handler: string, constraints: readonly string[], options?: { cause?: unknown }) {
-    super(
-      `Invalid payload on ${quote(topic)} for ${handler}: ${constraints.join('; ')}`,
-      'ERR_MQTT_PAYLOAD',
-      options,
-    );
+    const shown = constraints.slice(0, 20).join('; ');
+    const more = constraints.length > 20 ? ` (and ${constraints.length - 20} more)` : '';
+    super(`Invalid payload on ${quote(topic)} for ${handler}: ${shown}${more}`, 'ERR_MQTT_PAYLOAD', options);
     this.topic = topic;
     this.handler = handler;
     this.constraints = constraints;

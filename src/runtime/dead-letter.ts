@@ -89,7 +89,7 @@ export class DeadLetters {
 
   private send(target: DeadLetterTarget, message: InboundMessage, handler: string, error: Error) {
     const code = error instanceof MqttError ? error.code : 'ERR_MQTT_HANDLER';
-    const constraints = error instanceof PayloadValidationError ? [...error.constraints] : [];
+    const constraints = error instanceof PayloadValidationError ? capped(error.constraints) : [];
     const text = short(error.message);
     if (this.protocolVersion() === 5) {
       const userProperties: UserProperties = {
@@ -99,7 +99,7 @@ export class DeadLetters {
         [DEAD_LETTER_PROPERTIES.error]: text,
         [DEAD_LETTER_PROPERTIES.code]: code,
       };
-      if (constraints.length > 0) userProperties[DEAD_LETTER_PROPERTIES.constraint] = constraints.map(short);
+      if (constraints.length > 0) userProperties[DEAD_LETTER_PROPERTIES.constraint] = constraints;
       const properties: PublishOptions['properties'] = { userProperties };
       if (message.contentType !== undefined) properties.contentType = message.contentType;
       return this.publish(target.topic, message.payload, { qos: target.qos, properties });
@@ -141,6 +141,15 @@ export class DeadLetters {
     this.topics.add(topic);
     return { topic, qos, handlerErrors };
   }
+}
+
+/** Most constraints a dead letter lists; the rest are counted. */
+const MAX_CONSTRAINTS = 20;
+
+function capped(constraints: readonly string[]): string[] {
+  const shown = constraints.slice(0, MAX_CONSTRAINTS).map(short);
+  if (constraints.length > MAX_CONSTRAINTS) shown.push(`… and ${constraints.length - MAX_CONSTRAINTS} more`);
+  return shown;
 }
 
 /**

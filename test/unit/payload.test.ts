@@ -109,6 +109,13 @@ describe('payload decoding by declared type', () => {
     assert.match(failure(() => decode(Reading, 'null')).message, /JSON null, Reading needs an object/);
   });
 
+  it('lists at most 20 constraints in the message, all of them in constraints', () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `c${i}`);
+    const error = new PayloadValidationError('t', 'H.h', lines);
+    assert.equal(error.constraints.length, 30);
+    assert.match(error.message, /c19 \(and 10 more\)$/);
+  });
+
   it('validates nested DTOs with dotted paths', () => {
     assert.ok(decode(Route, '{"from":{"x":3}}') instanceof Route);
     assert.deepEqual(failure(() => decode(Route, '{"from":{"x":11}}')).constraints, [
