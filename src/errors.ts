@@ -1,3 +1,5 @@
+import type { MqttReply } from './service/reply-message.js';
+
 /**
  * Every error the library throws or passes to a hook is an `MqttError`. Subclasses name
  * what went wrong; the original error, where there is one, is kept in `cause`.
@@ -133,6 +135,23 @@ export class MqttTimeoutError extends MqttError {
   }
 }
 
+/** The responder of an MQTT 5 request answered with an error (its handler failed). */
+export class MqttRemoteError extends MqttError {
+  /** The response topic the error reply came on. */
+  readonly topic: string;
+  /** The responder's error code (`koa-mqtt-error-code`), e.g. `ERR_MQTT_PAYLOAD`. */
+  readonly remoteCode: string | undefined;
+  /** The error reply itself. */
+  readonly reply: MqttReply;
+
+  constructor(topic: string, message: string, remoteCode: string | undefined, reply: MqttReply) {
+    super(`The responder failed: ${message}`, 'ERR_MQTT_REMOTE');
+    this.topic = topic;
+    this.remoteCode = remoteCode;
+    this.reply = reply;
+  }
+}
+
 /** Raised by a handler when it is given a payload it cannot decode or validate. */
 export class PayloadValidationError extends MqttError {
   readonly topic: string;
@@ -140,11 +159,9 @@ export class PayloadValidationError extends MqttError {
   readonly constraints: readonly string[];
 
   constructor(topic: string, handler: string, constraints: readonly string[], options?: { cause?: unknown }) {
-    super(
-      `Invalid payload on ${quote(topic)} for ${handler}: ${constraints.join('; ')}`,
-      'ERR_MQTT_PAYLOAD',
-      options,
-    );
+    const shown = constraints.slice(0, 20).join('; ');
+    const more = constraints.length > 20 ? ` (and ${constraints.length - 20} more)` : '';
+    super(`Invalid payload on ${quote(topic)} for ${handler}: ${shown}${more}`, 'ERR_MQTT_PAYLOAD', options);
     this.topic = topic;
     this.handler = handler;
     this.constraints = constraints;

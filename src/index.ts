@@ -28,6 +28,7 @@ export type {
   AckMode,
   Constructable,
   ControllerOptions,
+  DeadLetterOptions,
   DecoderContext,
   PayloadDecoder,
   PayloadOptions,
@@ -37,6 +38,7 @@ export type {
 } from './metadata/types.js';
 export { createMqttApp, MqttApp } from './runtime/app.js';
 export { MqttContext, type TopicParams } from './runtime/context.js';
+export { DEAD_LETTER_PROPERTIES, type DeadLetterEnvelope } from './runtime/dead-letter.js';
 export { type EncodedPayload, encodePayload } from './runtime/encode.js';
 export {
   type MqttEventMap,
@@ -49,6 +51,8 @@ export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from '.
 export type { UserProperties } from './runtime/message.js';
 export type { ControllerContainer, MqttAppOptions } from './runtime/options.js';
 export type { Ordering } from './runtime/ordering.js';
+export { MAX_DEPTH as MAX_PAYLOAD_DEPTH } from './runtime/payload.js';
+export { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from './runtime/reply.js';
 export { SHARE_GROUP_ENV } from './runtime/share-group.js';
 export {
   MqttService,
@@ -58,4 +62,6 @@ export {
   type RuntimeSubscribeOptions,
   type SubscribeResult,
 } from './service/mqtt-service.js';
+export { MqttReply } from './service/reply-message.js';
+export { REPLY_TOPIC_ROOT, type RequestOptions } from './service/requester.js';
 export * from './topic/index.js';

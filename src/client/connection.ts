@@ -184,6 +184,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       };
       client.on('connect', (connack) => {
         this.connack = connack;
+        noDelay(client);
       });
       client.once('connect', onConnect);
       client.on('error', fail);
@@ -368,4 +369,15 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     if (!this.current) throw new MqttConnectionError('The MQTT app has not been started: call start() first');
     return this.current;
   }
+}
+
+/**
+ * Turns Nagle's algorithm off on the client's TCP/TLS socket (mqtt.js leaves it on): with it, a
+ * small packet following another waits for the broker's delayed ACK, about 40 ms per hop, which
+ * makes a request/response round trip take ~90 ms instead of ~1 ms. Websocket streams have no
+ * such switch and are left alone.
+ */
+function noDelay(client: MqttClient): void {
+  const stream = client.stream as { setNoDelay?: (noDelay: boolean) => unknown } | undefined;
+  stream?.setNoDelay?.(true);
 }

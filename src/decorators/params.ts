@@ -13,7 +13,9 @@ function param(kind: ParamKind, decorator: string, extra: { name?: string; paylo
 /**
  * The message payload, decoded by the declared type: `Buffer` raw bytes, `string`
  * UTF-8 text, `number`/`boolean` parsed from text, a plain object or a class JSON
- * (a class-validator DTO is transformed and validated).
+ * (a class-validator DTO is transformed and validated). Options: a custom `decoder`,
+ * `validate` (false, or class-validator options merged over the app's `validation`),
+ * `whitelist`, `forbidNonWhitelisted`. See docs/payloads.md.
  */
 export function Payload(options: PayloadOptions = {}): ParameterDecorator {
   return param('payload', '@Payload', { payload: options });

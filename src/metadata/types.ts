@@ -1,3 +1,5 @@
+import type { ValidatorOptions } from 'class-validator';
+
 /**
  * What the decorators record. Records are raw: they are validated and compiled into
  * definitions once, at bootstrap (see `runtime/definitions.ts`).
@@ -37,6 +39,20 @@ export interface SubscriptionOptions {
 export interface TopicOptions extends SubscriptionOptions {
   /** Acknowledgement mode for this handler; default is the app's. */
   readonly ack?: AckMode;
+  /**
+   * Where this handler's undecodable or invalid messages go (overrides the app's `deadLetter`);
+   * `false` turns the app's dead-letter topic off for this handler.
+   */
+  readonly deadLetter?: DeadLetterOptions | string | false;
+}
+
+/** A dead-letter topic: it receives messages a handler could not decode or validate. */
+export interface DeadLetterOptions {
+  readonly topic: string;
+  /** QoS of the dead-letter publish. Default 1. */
+  readonly qos?: QoS;
+  /** Also dead-letter messages whose handler threw or rejected. Default false. */
+  readonly handlerErrors?: boolean;
 }
 
 /** Options of `@MqttController`. */
@@ -60,8 +76,15 @@ export interface DecoderContext {
 export interface PayloadOptions {
   /** A custom decoder; wins over the declared parameter type. */
   readonly decoder?: PayloadDecoder;
-  /** Validate a class-validator DTO (default true when the type is a class). */
-  readonly validate?: boolean;
+  /**
+   * Validate a class-validator DTO: `false` skips it, an options object is merged over the
+   * app's `validation` options. Default: validate with the app's options.
+   */
+  readonly validate?: boolean | ValidatorOptions;
+  /** Strip properties without a class-validator decorator (class-validator `whitelist`). */
+  readonly whitelist?: boolean;
+  /** Reject properties without a class-validator decorator (needs `whitelist`). */
+  readonly forbidNonWhitelisted?: boolean;
 }
 
 export type ParamKind = 'payload' | 'topic-param' | 'params' | 'packet' | 'context' | 'topic';

@@ -5,17 +5,21 @@ import { SubscriptionTable } from '../client/subscriptions.js';
 import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
 import { consoleLogger, loggableError, type MqttLogger } from '../logger.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
+import type { PublishOptions } from '../service/mqtt-service.js';
 import { MqttService } from '../service/mqtt-service.js';
+import { DeadLetters } from './dead-letter.js';
 import { type ControllerDefinition, defineController } from './definitions.js';
 import { Dispatcher } from './dispatcher.js';
 import { forwardEvents, MqttEvents } from './events.js';
 import { compileMethod } from './handler.js';
-import { type HookArgs, type HookFunction, type HookName, Hooks } from './hooks.js';
+import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from './hooks.js';
 import type { MqttAppOptions } from './options.js';
-import { Router } from './router.js';
+import { Replier } from './reply.js';
+import { type Route, Router } from './router.js';
 import { resolveShareGroup } from './share-group.js';
 import { Subscriber } from './subscriber.js';
 
+type Publish = (topic: string, payload: unknown, options: PublishOptions) => Promise<unknown>;
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 const OPTION_HOOKS = {
@@ -49,6 +53,8 @@ export class MqttApp {
   readonly events = new MqttEvents();
   /** The app-wide share group in force (option, else `MQTT_SHARE_GROUP`), if any. */
   readonly shareGroup: string | undefined;
+  readonly deadLetters: DeadLetters;
+  readonly replier: Replier;
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -81,6 +87,15 @@ export class MqttApp {
     this.definitions = (options.controllers ?? []).map((target) =>
       defineController(target, { shareGroup: this.shareGroup }),
     );
+    const publish: Publish = (topic, payload, options) => this.service.publish(topic, payload, options);
+    const report = (error: Error) => void this.hooks.error(error);
+    this.deadLetters = new DeadLetters(
+      options.deadLetter,
+      publish,
+      () => this.connection.protocolVersion,
+      report,
+    );
+    this.replier = new Replier(publish, report);
     this.dispatcher = new Dispatcher(this.router, this.hooks, {
       maxInFlight: positive(options.maxInFlight),
       ordering: options.ordering,
@@ -89,6 +104,14 @@ export class MqttApp {
           return connection.generation;
         },
         ack: (packet, reasonCode) => connection.ack(packet, reasonCode),
+      },
+      afterHandler: (message, route, value, error) => {
+        try {
+          this.replier.handle(message, route.handler!.name, value, error);
+          this.deadLetters.handle(message, route, error);
+        } catch (failure) {
+          report(asError(failure));
+        }
       },
     });
     const connection = new Connection(this.config, this.dispatcher.onPacket, this.logger, {
@@ -173,12 +196,14 @@ export class MqttApp {
         for (const route of handler.routes) {
           const added = this.subscriber.add(route.subscriptionFilter, route.subscription, 'controller');
           granted.push(added.granted);
-          this.router.add({
+          const mounted: Route = {
             handler: compiled,
             pattern: route.pattern,
             subscriptionId: added.subscription.id,
             ack: route.ack ?? this.ack,
-          });
+          };
+          this.router.add(mounted);
+          this.deadLetters.set(mounted, route.deadLetter);
         }
       }
       for (const hook of definition.hooks) {
@@ -221,6 +246,7 @@ export class MqttApp {
           'stopping with handlers still running',
         );
       }
+      this.service.cancelRequests('The MQTT app stopped before the reply came');
       await this.connection.close();
       this.state = 'stopped';
     })();
@@ -246,6 +272,7 @@ const NOT_CONFIG = new Set([
   'incomingStore',
   'outgoingStore',
   'validation',
+  'deadLetter',
   'stopTimeout',
   ...Object.keys(OPTION_HOOKS),
 ]);

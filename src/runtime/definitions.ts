@@ -20,6 +20,8 @@ export interface RouteDefinition {
   readonly subscriptionFilter: string;
   readonly subscription: ResolvedSubscriptionOptions;
   readonly ack: AckMode | undefined;
+  /** `@Topic(…, { deadLetter })`, checked when the app mounts the handler. */
+  readonly deadLetter: TopicOptions['deadLetter'];
 }
 
 export interface ResolvedSubscriptionOptions {
@@ -113,6 +115,7 @@ function defineRoute(
       subscriptionFilter: group ? shareFilter(group, parsed.filter) : parsed.filter,
       subscription,
       ack: options.ack,
+      deadLetter: options.deadLetter,
     };
   } catch (error) {
     if (error instanceof InvalidTopicError) {

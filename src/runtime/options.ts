@@ -2,7 +2,7 @@ import type { ValidatorOptions } from 'class-validator';
 import type { IStore } from 'mqtt';
 import type { MqttConfig, MqttConfigInput } from '../client/config.js';
 import type { MqttLogger } from '../logger.js';
-import type { AckMode, Constructable } from '../metadata/types.js';
+import type { AckMode, Constructable, DeadLetterOptions } from '../metadata/types.js';
 import type { HookArgs } from './hooks.js';
 import type { Ordering } from './ordering.js';
 
@@ -48,6 +48,11 @@ export interface MqttAppOptions extends MqttConfigInput {
   incomingStore?: IStore;
   /** class-validator options for `@Payload()` DTOs, or `false` to skip validation. Default `{}`. */
   validation?: ValidatorOptions | false;
+  /**
+   * Topic that receives messages a handler could not decode or validate (see docs/payloads.md);
+   * `@Topic(…, { deadLetter })` overrides it per handler. Default: none.
+   */
+  deadLetter?: DeadLetterOptions | string;
   /** ms `stop()` waits for handlers in flight before disconnecting anyway. Default 10000. */
   stopTimeout?: number;
   onConnect?: (...args: HookArgs['connect']) => unknown;

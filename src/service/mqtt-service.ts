@@ -10,6 +10,9 @@ import type { MqttEvents } from '../runtime/events.js';
 import { compileFunction, type MessageHandler } from '../runtime/handler.js';
 import type { Route } from '../runtime/router.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
+import { checkPublishProperties } from './publish-properties.js';
+import type { MqttReply } from './reply-message.js';
+import { Requester, type RequestOptions } from './requester.js';
 
 /** MQTT 5 PUBLISH properties `publish` passes through. */
 export type PublishProperties = NonNullable<IPublishPacket['properties']>;
@@ -47,6 +50,7 @@ export interface SubscribeResult {
 export class MqttService {
   /** Runtime routes by subscription filter. */
   private readonly runtime = new Map<string, Route[]>();
+  private requester: Requester | undefined;
 
   constructor(
     /** The app this service belongs to. */
@@ -111,7 +115,10 @@ export class MqttService {
         encoded.contentType && options.properties?.contentType === undefined
           ? { ...options.properties, contentType: encoded.contentType }
           : options.properties;
-      if (properties) publishOptions.properties = properties;
+      if (properties) {
+        checkPublishProperties(topic, properties);
+        publishOptions.properties = properties;
+      }
     } else if (options.properties && Object.keys(options.properties).length > 0) {
       throw new MqttProtocolError(
         `Publish to ${JSON.stringify(topic)}: properties (${Object.keys(options.properties).join(', ')}) need MQTT 5, but this connection speaks MQTT 3.1.1`,
@@ -208,6 +215,22 @@ export class MqttService {
     return () => {
       this.app.router.remove(route);
     };
+  }
+
+  /**
+   * MQTT 5 request/response: publishes `payload` (encoded as `publish` does) with a response
+   * topic unique to this client and fresh correlation data, and resolves with the reply.
+   * Rejects with `MqttTimeoutError` after `timeout` ms, `MqttRemoteError` when the responder's
+   * handler failed, `MqttProtocolError` on an MQTT 3.1.1 connection.
+   */
+  request(topic: string, payload?: unknown, options: RequestOptions = {}): Promise<MqttReply> {
+    this.requester ??= new Requester(this.app);
+    return this.requester.request(topic, payload, options);
+  }
+
+  /** @internal The app is stopping: requests waiting for a reply are rejected. */
+  cancelRequests(reason: string): void {
+    this.requester?.cancelAll(reason);
   }
 
   /** @internal The broker refused a subscription: its runtime handlers go too. */
