@@ -43,3 +43,9 @@ export function loggableError(error: unknown, logPayloads: boolean): unknown {
     `${count} problem${count === 1 ? '' : 's'} not shown, as they may quote the payload (logPayloads: true shows them)`,
   ]);
 }
+
+/** At most 256 bytes of a payload as text, for a log record when `logPayloads` is set. */
+export function payloadPreview(payload: Buffer): string {
+  const shown = payload.subarray(0, 256).toString('utf8');
+  return payload.length > 256 ? `${shown}…(${payload.length} bytes)` : shown;
+}

@@ -3,7 +3,7 @@ import { MqttConfig } from '../client/config.js';
 import { type ConnectInfo, Connection } from '../client/connection.js';
 import { SubscriptionTable } from '../client/subscriptions.js';
 import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
-import { consoleLogger, loggableError, type MqttLogger } from '../logger.js';
+import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
 import type { PublishOptions } from '../service/mqtt-service.js';
 import { MqttService } from '../service/mqtt-service.js';
@@ -78,7 +78,12 @@ export class MqttApp {
     if (!options.onError) {
       this.hooks.add('error', (error, ctx) =>
         this.logger.error(
-          { err: loggableError(error, logPayloads), topic: ctx?.topic, handler: ctx?.handler },
+          {
+            err: loggableError(error, logPayloads),
+            topic: ctx?.topic,
+            handler: ctx?.handler,
+            ...(logPayloads && ctx ? { payload: payloadPreview(ctx.payload) } : {}),
+          },
           'MQTT handler failed',
         ),
       );
