@@ -1,0 +1,65 @@
+import { nowMicros } from './stats.js';
+
+/**
+ * Where every benchmark handler reports a message: counts arrivals, stamps the first and the
+ * last, records publish-to-handler latency when the payload carries a send time, and resolves
+ * `done` when the expected count arrived. Counting what arrived, never assuming it.
+ */
+export class Sink {
+  count = 0;
+  expected = 0;
+  first = 0;
+  last = 0;
+  latencies: number[] = [];
+  recordLatency = false;
+  onProgress: ((count: number) => void) | undefined;
+  private resolve: (() => void) | undefined;
+
+  /** Expects `expected` messages from now on; `done()` resolves when they arrived (or times out). */
+  reset(expected: number, options: { latency?: boolean; onProgress?: (count: number) => void } = {}): void {
+    this.count = 0;
+    this.expected = expected;
+    this.first = 0;
+    this.last = 0;
+    this.latencies = [];
+    this.recordLatency = options.latency ?? false;
+    this.onProgress = options.onProgress;
+    this.resolve = undefined;
+  }
+
+  /** One message handled; `sentAt` is the publisher's `t` (µs) when measuring latency. */
+  hit(deviceId: unknown, sentAt?: number): void {
+    if (typeof deviceId !== 'string') throw new Error('benchmark handler got no device id');
+    const now = performance.now();
+    if (this.count === 0) this.first = now;
+    this.last = now;
+    this.count++;
+    if (this.recordLatency && sentAt !== undefined) this.latencies.push(nowMicros() - sentAt);
+    if (this.onProgress !== undefined && this.count % 1000 === 0) this.onProgress(this.count);
+    if (this.count === this.expected) this.resolve?.();
+  }
+
+  /** Resolves true once `expected` messages arrived, false after `timeoutMs` (then `count` says how many). */
+  done(timeoutMs: number): Promise<boolean> {
+    if (this.count >= this.expected) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.resolve = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.resolve = () => {
+        clearTimeout(timer);
+        this.resolve = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  /** Messages per second between the first and the last arrival. */
+  rate(): number {
+    return this.count < 2 ? Number.NaN : ((this.count - 1) * 1000) / (this.last - this.first);
+  }
+}
+
+/** The one sink every benchmark handler of this process reports to. */
+export const sink = new Sink();
