@@ -19,6 +19,8 @@ export interface AckRow {
   readonly msgPerSec: number;
   /** Median of after-handler / auto within a round (1 for auto). */
   readonly ratioToAuto: number;
+  /** The same from CPU time of the app process (see `Sink.cpuRate`). */
+  readonly cpuRatioToAuto: number;
   readonly lost: number;
 }
 
@@ -56,6 +58,7 @@ export async function run(options: { quick?: boolean } = {}): Promise<AckRow[]> 
             rounds,
             msgPerSec: sig(figure.medianRate),
             ratioToAuto: sig(figure.medianRatio),
+            cpuRatioToAuto: sig(figure.medianCpuRatio),
             lost: figure.lost,
           });
         }

@@ -20,6 +20,11 @@ export interface E2eRow {
   readonly msgPerSec: number;
   readonly ratioToRaw: number;
   readonly ratios: number[];
+  /** Messages per CPU-second of the subscriber process (median of rounds). */
+  readonly msgPerCpuSec: number;
+  /** Median of the per-round CPU-rate ratios to (a): the steadier figure on a shared machine. */
+  readonly cpuRatioToRaw: number;
+  readonly cpuRatios: number[];
   readonly lost: number;
 }
 
@@ -67,8 +72,8 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
   const quick = options.quick ?? false;
   const rows: Array<E2eRow | LatencyRow> = [];
   for (const qos of [0, 1] as const) {
-    const count = quick ? 2000 : qos === 0 ? 40_000 : 20_000;
-    const rounds = quick ? 2 : 5;
+    const count = quick ? 2000 : qos === 0 ? 20_000 : 10_000;
+    const rounds = quick ? 2 : 9;
     const figures: DrainFigures[] = await withBroker((broker, publisher) =>
       drainBenchmark({
         url: broker.url,
@@ -90,6 +95,9 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
         msgPerSec: sig(figure.medianRate),
         ratioToRaw: sig(figure.medianRatio),
         ratios: figure.ratios.map((ratio) => sig(ratio)),
+        msgPerCpuSec: sig(figure.medianCpuRate),
+        cpuRatioToRaw: sig(figure.medianCpuRatio),
+        cpuRatios: figure.cpuRatios.map((ratio) => sig(ratio)),
         lost: figure.lost,
       });
     }

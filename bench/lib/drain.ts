@@ -23,10 +23,16 @@ export interface DrainFigures {
   readonly rates: number[];
   /** Rate / baseline rate of the same round. */
   readonly ratios: number[];
+  /** Messages per CPU-second of the subscriber's process in each round (see `Sink.cpuRate`). */
+  readonly cpuRates: number[];
+  /** CPU rate / baseline CPU rate of the same round. */
+  readonly cpuRatios: number[];
   /** Messages that did not arrive within the time allowed, summed over the rounds. */
   lost: number;
   medianRate: number;
   medianRatio: number;
+  medianCpuRate: number;
+  medianCpuRatio: number;
 }
 
 /**
@@ -54,15 +60,20 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
       name: candidate.name,
       rates: [],
       ratios: [],
+      cpuRates: [],
+      cpuRatios: [],
       lost: 0,
       medianRate: Number.NaN,
       medianRatio: Number.NaN,
+      medianCpuRate: Number.NaN,
+      medianCpuRatio: Number.NaN,
     }),
   );
   // Round -1 warms up (JIT, connections) and is not counted.
   for (let round = -1; round < options.rounds; round++) {
     await publisher.burst(count, qos, { window: 500 });
     const rates = new Map<Candidate, number>();
+    const cpuRates = new Map<Candidate, number>();
     for (const candidate of rotate(candidates, Math.max(0, round))) {
       sink.reset(count);
       const subscriber = await candidate.open({
@@ -73,19 +84,25 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
       });
       await sink.done(options.timeoutMs ?? 60_000);
       rates.set(candidate, sink.rate());
+      cpuRates.set(candidate, sink.cpuRate());
       figures[candidates.indexOf(candidate)]!.lost += count - sink.count;
       await subscriber.close();
     }
     if (round < 0) continue;
     const baseline = rates.get(candidates[0]!)!;
+    const cpuBaseline = cpuRates.get(candidates[0]!)!;
     candidates.forEach((candidate, i) => {
       figures[i]!.rates.push(rates.get(candidate)!);
       figures[i]!.ratios.push(rates.get(candidate)! / baseline);
+      figures[i]!.cpuRates.push(cpuRates.get(candidate)!);
+      figures[i]!.cpuRatios.push(cpuRates.get(candidate)! / cpuBaseline);
     });
   }
   for (const figure of figures) {
     figure.medianRate = median(figure.rates);
     figure.medianRatio = median(figure.ratios);
+    figure.medianCpuRate = median(figure.cpuRates);
+    figure.medianCpuRatio = median(figure.cpuRatios);
   }
   return figures;
 }

@@ -13,6 +13,7 @@ export interface TargetCheck {
   readonly figure: string;
   readonly value: number | undefined;
   readonly met: boolean | undefined;
+  readonly note?: string;
 }
 
 export interface Results {
@@ -52,9 +53,9 @@ export async function writeResults(results: Results, jsonPath: string, mdPath: s
 
 const SHOWN: Record<string, readonly string[]> = {
   dispatch: ['n', 'trieOpsPerSec', 'linearOpsPerSec', 'ratio'],
-  e2e: ['qos', 'candidate', 'msgPerSec', 'ratioToRaw', 'lost'],
+  e2e: ['qos', 'candidate', 'msgPerSec', 'ratioToRaw', 'msgPerCpuSec', 'cpuRatioToRaw', 'lost'],
   latency: ['qos', 'candidate', 'ratePerSec', 'p50Ms', 'p99Ms', 'lost'],
-  ack: ['handler', 'ack', 'msgPerSec', 'ratioToAuto', 'lost'],
+  ack: ['handler', 'ack', 'msgPerSec', 'ratioToAuto', 'cpuRatioToAuto', 'lost'],
   memory: [
     'handlers',
     'heapPerHandler',
@@ -91,10 +92,15 @@ export function markdown(results: Results): string {
     lines.push('');
   }
   if (results.targets.length > 0) {
-    lines.push('## Targets (issue 7)', '', '| target | figure | value | met |', '| --- | --- | --- | --- |');
+    lines.push(
+      '## Targets (issue 7)',
+      '',
+      '| target | figure | value | met | note |',
+      '| --- | --- | --- | --- | --- |',
+    );
     for (const t of results.targets) {
       lines.push(
-        `| ${t.target} | ${t.figure} | ${format(t.value)} | ${t.met === undefined ? 'n/a' : t.met ? 'yes' : '**no**'} |`,
+        `| ${t.target} | ${t.figure} | ${format(t.value)} | ${t.met === undefined ? 'n/a' : t.met ? 'yes' : '**no**'} | ${t.note ?? ''} |`,
       );
     }
     lines.push('');

@@ -10,6 +10,9 @@ export class Sink {
   expected = 0;
   first = 0;
   last = 0;
+  /** CPU time (user + system, µs) this process spent from the first to the last arrival. */
+  cpuMicros = 0;
+  private cpuStart: NodeJS.CpuUsage | undefined;
   latencies: number[] = [];
   recordLatency = false;
   onProgress: ((count: number) => void) | undefined;
@@ -22,6 +25,8 @@ export class Sink {
     this.first = 0;
     this.last = 0;
     this.latencies = [];
+    this.cpuMicros = 0;
+    this.cpuStart = undefined;
     this.recordLatency = options.latency ?? false;
     this.onProgress = options.onProgress;
     this.resolve = undefined;
@@ -31,12 +36,19 @@ export class Sink {
   hit(deviceId: unknown, sentAt?: number): void {
     if (typeof deviceId !== 'string') throw new Error('benchmark handler got no device id');
     const now = performance.now();
-    if (this.count === 0) this.first = now;
+    if (this.count === 0) {
+      this.first = now;
+      this.cpuStart = process.cpuUsage();
+    }
     this.last = now;
     this.count++;
     if (this.recordLatency && sentAt !== undefined) this.latencies.push(nowMicros() - sentAt);
     if (this.onProgress !== undefined && this.count % 1000 === 0) this.onProgress(this.count);
-    if (this.count === this.expected) this.resolve?.();
+    if (this.count === this.expected) {
+      const cpu = process.cpuUsage(this.cpuStart);
+      this.cpuMicros = cpu.user + cpu.system;
+      this.resolve?.();
+    }
   }
 
   /** Resolves true once `expected` messages arrived, false after `timeoutMs` (then `count` says how many). */
@@ -53,6 +65,17 @@ export class Sink {
         resolve(true);
       };
     });
+  }
+
+  /**
+   * Messages per CPU-second of this process (first to last arrival; NaN if not all arrived):
+   * what the subscriber could take if it had a core to itself. Time other processes took the
+   * core away does not count, which makes it far steadier than `rate()` on a shared machine.
+   */
+  cpuRate(): number {
+    return this.count < this.expected || this.cpuMicros === 0
+      ? Number.NaN
+      : ((this.count - 1) * 1e6) / this.cpuMicros;
   }
 
   /** Messages per second between the first and the last arrival. */

@@ -17,33 +17,29 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
     name: string,
     value: number | undefined,
     ok: (v: number) => boolean,
+    note?: string,
   ): TargetCheck => ({
     target,
     figure: name,
     value,
     met: value === undefined ? undefined : ok(value),
+    ...(note === undefined ? {} : { note }),
   });
+  /** End to end: judged on the CPU-time ratio (steady on a shared machine), the wall-clock ratio shown beside. */
+  const e2e = (target: string, qos: number, candidate: string, min: number): TargetCheck =>
+    check(
+      target,
+      'cpuRatioToRaw',
+      figure('e2e', { qos, candidate }, 'cpuRatioToRaw'),
+      (v) => v >= min,
+      `wall-clock ratioToRaw ${figure('e2e', { qos, candidate }, 'ratioToRaw') ?? '–'}`,
+    );
   const checks: TargetCheck[] = [];
   for (const qos of [0, 1]) {
     checks.push(
-      check(
-        `e2e QoS ${qos}, plain payload ≥ 0.90 × raw`,
-        'ratioToRaw',
-        figure('e2e', { qos, candidate: 'koa-mqtt-plain' }, 'ratioToRaw'),
-        (v) => v >= 0.9,
-      ),
-      check(
-        `e2e QoS ${qos}, 1,000 handlers ≥ 0.90 × raw`,
-        'ratioToRaw',
-        figure('e2e', { qos, candidate: 'koa-mqtt-plain-1000-handlers' }, 'ratioToRaw'),
-        (v) => v >= 0.9,
-      ),
-      check(
-        `e2e QoS ${qos}, DTO ≥ 0.75 × raw`,
-        'ratioToRaw',
-        figure('e2e', { qos, candidate: 'koa-mqtt-dto' }, 'ratioToRaw'),
-        (v) => v >= 0.75,
-      ),
+      e2e(`e2e QoS ${qos}, plain payload ≥ 0.90 × raw`, qos, 'koa-mqtt-plain', 0.9),
+      e2e(`e2e QoS ${qos}, 1,000 handlers ≥ 0.90 × raw`, qos, 'koa-mqtt-plain-1000-handlers', 0.9),
+      e2e(`e2e QoS ${qos}, DTO ≥ 0.75 × raw`, qos, 'koa-mqtt-dto', 0.75),
     );
   }
   checks.push(
