@@ -26,9 +26,9 @@ export interface HotPathRow {
   readonly overheadNs: number;
 }
 
-type Deliver = (packet: IPublishPacket) => void;
+export type Deliver = (packet: IPublishPacket) => void;
 
-function dispatcherFor(controllers: Constructable[]): Deliver {
+export function dispatcherFor(controllers: Constructable[]): Deliver {
   const router = new Router();
   for (const target of controllers) {
     const definition = defineController(target);
@@ -51,13 +51,13 @@ function dispatcherFor(controllers: Constructable[]): Deliver {
   return (packet) => dispatcher.onPacket(packet, done);
 }
 
-const raw: Deliver = (packet) => {
+export const raw: Deliver = (packet) => {
   const deviceId = packet.topic.split('/')[1];
   const body = JSON.parse((packet.payload as Buffer).toString()) as { t?: number };
   sink.hit(deviceId, body.t);
 };
 
-function packets(count: number): IPublishPacket[] {
+export function packets(count: number): IPublishPacket[] {
   return Array.from({ length: count }, (_, i) => ({
     cmd: 'publish',
     // A flat string and a fresh Buffer, as mqtt-packet gives them.
@@ -69,7 +69,7 @@ function packets(count: number): IPublishPacket[] {
   }));
 }
 
-function time(deliver: Deliver, batch: readonly IPublishPacket[], repeat: number): number {
+export function time(deliver: Deliver, batch: readonly IPublishPacket[], repeat: number): number {
   sink.reset(batch.length * repeat);
   const start = process.hrtime.bigint();
   for (let r = 0; r < repeat; r++) for (const packet of batch) deliver(packet);
