@@ -13,6 +13,12 @@ export interface MemoryFigures {
   readonly handlers: number;
   readonly heapPerHandler: number;
   readonly rssPerHandler: number;
+  /** Heap per handler by stage: the decorated class (records, TypeScript's design:* metadata)… */
+  readonly heapPerHandlerDecorators: number;
+  /** …`createMqttApp` (definitions, parsed patterns)… */
+  readonly heapPerHandlerDefinitions: number;
+  /** …and `start()` (compiled handlers, routes, trie, subscription table, overlap index). */
+  readonly heapPerHandlerStart: number;
   readonly heapAfterHandlers: number;
   readonly rssAfterHandlers: number;
   readonly messagesEarly: number;
@@ -65,9 +71,20 @@ async function main(): Promise<void> {
   const m0 = await settle();
   const one = await startApp(url!, [plainController(0)]);
   const m1 = await settle();
-  const many = await startApp(url!, [manyHandlersController(handlers)]);
+  const controller = manyHandlersController(handlers);
+  const mDecorated = await settle();
+  const many = createMqttApp({
+    url: url!,
+    clientId: `memory-${process.pid}-${apps++}`,
+    protocolVersion: 5,
+    logger: silentLogger,
+    controllers: [controller],
+  });
+  const mDefined = await settle();
+  await many.start();
   const m2 = await settle();
-  const heapPerHandler = (m2.heapUsed - m1.heapUsed - (m1.heapUsed - m0.heapUsed)) / (handlers - 1);
+  const appCost = m1.heapUsed - m0.heapUsed;
+  const heapPerHandler = (m2.heapUsed - m1.heapUsed - appCost) / (handlers - 1);
   const rssPerHandler = (m2.rss - m1.rss - (m1.rss - m0.rss)) / (handlers - 1);
   await many.stop();
   await one.stop();
@@ -87,6 +104,9 @@ async function main(): Promise<void> {
     handlers,
     heapPerHandler,
     rssPerHandler,
+    heapPerHandlerDecorators: (mDecorated.heapUsed - m1.heapUsed) / handlers,
+    heapPerHandlerDefinitions: (mDefined.heapUsed - mDecorated.heapUsed) / handlers,
+    heapPerHandlerStart: (m2.heapUsed - mDefined.heapUsed - appCost) / handlers,
     heapAfterHandlers: m2.heapUsed,
     rssAfterHandlers: m2.rss,
     messagesEarly: early,

@@ -37,6 +37,9 @@ export async function run(options: { quick?: boolean } = {}): Promise<MemoryRow[
         ...figures,
         heapPerHandler: sig(figures.heapPerHandler),
         rssPerHandler: sig(figures.rssPerHandler),
+        heapPerHandlerDecorators: sig(figures.heapPerHandlerDecorators),
+        heapPerHandlerDefinitions: sig(figures.heapPerHandlerDefinitions),
+        heapPerHandlerStart: sig(figures.heapPerHandlerStart),
       },
     ];
   } finally {

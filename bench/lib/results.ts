@@ -60,6 +60,9 @@ const SHOWN: Record<string, readonly string[]> = {
   memory: [
     'handlers',
     'heapPerHandler',
+    'heapPerHandlerDecorators',
+    'heapPerHandlerDefinitions',
+    'heapPerHandlerStart',
     'rssPerHandler',
     'messagesEarly',
     'heapEarly',
