@@ -6,6 +6,8 @@
  * says where koa-mqtt's share goes, steadily enough to compare before/after an optimisation.
  */
 import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import type { IPublishPacket } from 'mqtt';
 import type { Constructable } from '../src/index.js';
 import { defineController } from '../src/runtime/definitions.js';
@@ -13,7 +15,7 @@ import { Dispatcher } from '../src/runtime/dispatcher.js';
 import { compileMethod } from '../src/runtime/handler.js';
 import { Hooks } from '../src/runtime/hooks.js';
 import { Router } from '../src/runtime/router.js';
-import { dtoController, plainController } from './lib/controllers.js';
+import { dtoController, plainController, ReadingDto } from './lib/controllers.js';
 import { readingPayload, readingTopic } from './lib/readings.js';
 import { sink } from './lib/sink.js';
 import { median, rotate, sig } from './lib/stats.js';
@@ -81,6 +83,34 @@ export function time(deliver: Deliver, batch: readonly IPublishPacket[], repeat:
   return ns / (batch.length * repeat);
 }
 
+/**
+ * Where a DTO payload's time goes, step by step on the same payloads: each step includes the
+ * ones before it (JSON.parse, then plainToInstance, then validateSync), as `toDto` runs them.
+ */
+function dtoSteps(batch: readonly IPublishPacket[], repeat: number, rounds: number): Array<[string, number]> {
+  const parse = (packet: IPublishPacket) => JSON.parse((packet.payload as Buffer).toString()) as object;
+  const steps: Array<[string, Deliver]> = [
+    ['dto step: JSON.parse', (packet) => sink.hit('d', (parse(packet) as { t?: number }).t)],
+    ['dto step: + plainToInstance', (packet) => sink.hit('d', plainToInstance(ReadingDto, parse(packet)).t)],
+    [
+      'dto step: + validateSync',
+      (packet) => {
+        const dto = plainToInstance(ReadingDto, parse(packet));
+        if (validateSync(dto, {}).length > 0) throw new Error('invalid benchmark payload');
+        sink.hit('d', dto.t);
+      },
+    ],
+  ];
+  const samples = steps.map((): number[] => []);
+  for (let round = -1; round < rounds; round++) {
+    steps.forEach(([, deliver], i) => {
+      const ns = time(deliver, batch, repeat);
+      if (round >= 0) samples[i]!.push(ns);
+    });
+  }
+  return steps.map(([name], i) => [name, median(samples[i]!)]);
+}
+
 export function run(options: { quick?: boolean } = {}): HotPathRow[] {
   const candidates: Array<[string, Deliver]> = [
     ['raw-mqttjs', raw],
@@ -99,10 +129,22 @@ export function run(options: { quick?: boolean } = {}): HotPathRow[] {
     }
   }
   const rawNs = median(samples[0]!);
-  return candidates.map(([name], i) => ({
+  const rows: HotPathRow[] = candidates.map(([name], i) => ({
     benchmark: 'hot-path',
     candidate: name,
     nsPerMessage: sig(median(samples[i]!)),
     overheadNs: sig(median(samples[i]!) - rawNs),
   }));
+  let previous = 0;
+  for (const [name, ns] of dtoSteps(batch, repeat, rounds)) {
+    // For the steps, `overheadNs` is what this step adds to the one before.
+    rows.push({
+      benchmark: 'hot-path',
+      candidate: name,
+      nsPerMessage: sig(ns),
+      overheadNs: sig(ns - previous),
+    });
+    previous = ns;
+  }
+  return rows;
 }
