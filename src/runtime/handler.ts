@@ -3,7 +3,7 @@ import { MqttDefinitionError } from '../errors.js';
 import type { ParamRecord } from '../metadata/types.js';
 import { MqttContext, type TopicParams } from './context.js';
 import type { InboundMessage } from './message.js';
-import { compilePayloadResolver } from './payload.js';
+import { compilePayloadResolver, type PayloadResolver } from './payload.js';
 
 /** A handler ready to run: its parameter resolution was compiled once, at bootstrap. */
 export interface CompiledHandler {
@@ -20,6 +20,28 @@ type Resolver = (message: InboundMessage, params: TopicParams, name: string) => 
 
 const EMPTY_PARAMS: TopicParams = Object.freeze({});
 
+/**
+ * Resolvers that capture nothing are shared by every handler, and `@TopicParam` ones by every
+ * handler taking the same name: at 10,000 handlers, a closure per parameter adds up.
+ */
+const NONE: Resolver = () => undefined;
+const PARAMS: Resolver = (_message, params) => params;
+const TOPIC: Resolver = (message) => message.topic;
+const PACKET: Resolver = (message) => message.packet;
+const CONTEXT: Resolver = (message, params, name) => new MqttContext(message, params, name);
+const topicParams = new Map<string, Resolver>();
+/** Payload decoders are shared for the built-in types (JSON, text, numbers…): so are their resolvers. */
+const payloads = new WeakMap<PayloadResolver, Resolver>();
+
+function topicParam(key: string): Resolver {
+  let resolver = topicParams.get(key);
+  if (resolver === undefined) {
+    resolver = (_message, params) => params[key];
+    topicParams.set(key, resolver);
+  }
+  return resolver;
+}
+
 /** Compiles a decorated controller method. `params` come from the registry, one per decorated index. */
 export function compileMethod(
   instance: object,
@@ -33,7 +55,7 @@ export function compileMethod(
   if (params.length === 0) return compileFunction((ctx) => fn.call(instance, ctx), name);
 
   const arity = Math.max(...params.map((p) => p.index)) + 1;
-  const resolvers: Resolver[] = new Array(arity).fill(() => undefined);
+  const resolvers: Resolver[] = new Array(arity).fill(NONE);
   for (const param of params) resolvers[param.index] = resolverFor(param, validator);
 
   if (arity === 1) {
@@ -67,20 +89,23 @@ function resolverFor(param: ParamRecord, validator: ValidatorOptions | false): R
   switch (param.kind) {
     case 'payload': {
       const decode = compilePayloadResolver(param.type, param.payload ?? {}, validator);
-      return (message, _params, name) => decode(message, name);
+      let resolver = payloads.get(decode);
+      if (resolver === undefined) {
+        resolver = (message, _params, name) => decode(message, name);
+        payloads.set(decode, resolver);
+      }
+      return resolver;
     }
-    case 'topic-param': {
-      const key = param.name!;
-      return (_message, params) => params[key];
-    }
+    case 'topic-param':
+      return topicParam(param.name!);
     case 'params':
-      return (_message, params) => params;
+      return PARAMS;
     case 'topic':
-      return (message) => message.topic;
+      return TOPIC;
     case 'packet':
-      return (message) => message.packet;
+      return PACKET;
     case 'context':
-      return (message, params, name) => new MqttContext(message, params, name);
+      return CONTEXT;
   }
 }
 

@@ -1,0 +1,134 @@
+/**
+ * End to end on Mosquitto: (a) raw mqtt.js, (b) a koa-mqtt handler with `@TopicParam` and a
+ * plain `@Payload()`, (c) the same with a class-validator DTO, (d) (b) among 1,000 registered
+ * handlers. Throughput at QoS 0 and 1 (messages/s and ratio to (a)), then latency at a fixed rate.
+ */
+import { type MosquittoBroker, startBenchMosquitto } from './lib/brokers.js';
+import { dtoController, plainController } from './lib/controllers.js';
+import { type DrainFigures, drainBenchmark } from './lib/drain.js';
+import { type LatencyFigures, latencyBenchmark } from './lib/latency.js';
+import { Publisher } from './lib/publisher-client.js';
+import { sig } from './lib/stats.js';
+import { appCandidate, type Candidate, rawCandidate } from './lib/subscribers.js';
+
+export interface E2eRow {
+  readonly benchmark: 'e2e';
+  readonly qos: 0 | 1;
+  readonly candidate: string;
+  readonly messages: number;
+  readonly rounds: number;
+  readonly msgPerSec: number;
+  readonly ratioToRaw: number;
+  readonly ratios: number[];
+  /** Messages per CPU-second of the subscriber process (median of rounds). */
+  readonly msgPerCpuSec: number;
+  /** Median of the per-round CPU-rate ratios to (a): the steadier figure on a shared machine. */
+  readonly cpuRatioToRaw: number;
+  readonly cpuRatios: number[];
+  readonly lost: number;
+}
+
+export interface LatencyRow {
+  readonly benchmark: 'latency';
+  readonly qos: 0 | 1;
+  readonly candidate: string;
+  readonly ratePerSec: number;
+  readonly messages: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly lost: number;
+}
+
+export const HANDLERS_MANY = 1000;
+
+function candidates(qos: 0 | 1, many: boolean): Candidate[] {
+  const list = [
+    rawCandidate('raw-mqttjs', qos),
+    appCandidate('koa-mqtt-plain', [plainController(qos)]),
+    appCandidate('koa-mqtt-dto', [dtoController(qos)]),
+  ];
+  if (many)
+    list.push(
+      appCandidate(`koa-mqtt-plain-${HANDLERS_MANY}-handlers`, [plainController(qos, HANDLERS_MANY - 1)]),
+    );
+  return list;
+}
+
+async function withBroker<T>(fn: (broker: MosquittoBroker, publisher: Publisher) => Promise<T>): Promise<T> {
+  const broker = await startBenchMosquitto();
+  try {
+    const publisher = await Publisher.start(broker.url);
+    try {
+      return await fn(broker, publisher);
+    } finally {
+      await publisher.close();
+    }
+  } finally {
+    await broker.close();
+  }
+}
+
+export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eRow | LatencyRow>> {
+  const quick = options.quick ?? false;
+  const rows: Array<E2eRow | LatencyRow> = [];
+  for (const qos of [0, 1] as const) {
+    const count = quick ? 2000 : qos === 0 ? 20_000 : 10_000;
+    const rounds = quick ? 2 : 9;
+    const figures: DrainFigures[] = await withBroker((broker, publisher) =>
+      drainBenchmark({
+        url: broker.url,
+        publisher,
+        candidates: candidates(qos, true),
+        qos,
+        count,
+        rounds,
+        session: `e2e-q${qos}`,
+      }),
+    );
+    for (const figure of figures) {
+      rows.push({
+        benchmark: 'e2e',
+        qos,
+        candidate: figure.name,
+        messages: count,
+        rounds,
+        msgPerSec: sig(figure.medianRate),
+        ratioToRaw: sig(figure.medianRatio),
+        ratios: figure.ratios.map((ratio) => sig(ratio)),
+        msgPerCpuSec: sig(figure.medianCpuRate),
+        cpuRatioToRaw: sig(figure.medianCpuRatio),
+        cpuRatios: figure.cpuRatios.map((ratio) => sig(ratio)),
+        lost: figure.lost,
+      });
+    }
+  }
+  const rate = 1000;
+  for (const qos of [0, 1] as const) {
+    const count = quick ? 300 : 2000;
+    const figures: LatencyFigures[] = await withBroker((broker, publisher) =>
+      latencyBenchmark({
+        url: broker.url,
+        publisher,
+        candidates: candidates(qos, false),
+        qos,
+        count,
+        rate,
+        rounds: quick ? 1 : 2,
+        session: `lat-q${qos}`,
+      }),
+    );
+    for (const figure of figures) {
+      rows.push({
+        benchmark: 'latency',
+        qos,
+        candidate: figure.name,
+        ratePerSec: rate,
+        messages: count,
+        p50Ms: sig(figure.p50),
+        p99Ms: sig(figure.p99),
+        lost: figure.lost,
+      });
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,26 @@
+/** Messages between the benchmark and its publisher process (see publisher.ts). */
+
+export type PublisherCommand =
+  | { readonly type: 'connect'; readonly url: string }
+  /** Publish `count` readings as fast as flow control allows (a backlog or a stream). */
+  | {
+      readonly type: 'burst';
+      readonly count: number;
+      readonly qos: 0 | 1;
+      /** QoS 1: most publishes awaiting their PUBACK at once. */
+      readonly window: number;
+      /**
+       * End-to-end flow control: never more than `credit` messages ahead of what the
+       * benchmark says arrived (`{ type: 'received' }`). Absent: no limit (a backlog).
+       */
+      readonly credit?: number;
+    }
+  /** Publish `count` readings at `rate` per second, each carrying its send time (latency). */
+  | { readonly type: 'paced'; readonly count: number; readonly qos: 0 | 1; readonly rate: number }
+  | { readonly type: 'received'; readonly count: number }
+  | { readonly type: 'exit' };
+
+export type PublisherReply =
+  | { readonly type: 'ready' }
+  | { readonly type: 'done'; readonly sent: number; readonly ms: number }
+  | { readonly type: 'error'; readonly message: string };

@@ -1,0 +1,88 @@
+import { nowMicros } from './stats.js';
+
+/**
+ * Where every benchmark handler reports a message: counts arrivals, stamps the first and the
+ * last, records publish-to-handler latency when the payload carries a send time, and resolves
+ * `done` when the expected count arrived. Counting what arrived, never assuming it.
+ */
+export class Sink {
+  count = 0;
+  expected = 0;
+  first = 0;
+  last = 0;
+  /** CPU time (user + system, µs) this process spent from the first to the last arrival. */
+  cpuMicros = 0;
+  private cpuStart: NodeJS.CpuUsage | undefined;
+  latencies: number[] = [];
+  recordLatency = false;
+  onProgress: ((count: number) => void) | undefined;
+  private resolve: (() => void) | undefined;
+
+  /** Expects `expected` messages from now on; `done()` resolves when they arrived (or times out). */
+  reset(expected: number, options: { latency?: boolean; onProgress?: (count: number) => void } = {}): void {
+    this.count = 0;
+    this.expected = expected;
+    this.first = 0;
+    this.last = 0;
+    this.latencies = [];
+    this.cpuMicros = 0;
+    this.cpuStart = undefined;
+    this.recordLatency = options.latency ?? false;
+    this.onProgress = options.onProgress;
+    this.resolve = undefined;
+  }
+
+  /** One message handled; `sentAt` is the publisher's `t` (µs) when measuring latency. */
+  hit(deviceId: unknown, sentAt?: number): void {
+    if (typeof deviceId !== 'string') throw new Error('benchmark handler got no device id');
+    const now = performance.now();
+    if (this.count === 0) {
+      this.first = now;
+      this.cpuStart = process.cpuUsage();
+    }
+    this.last = now;
+    this.count++;
+    if (this.recordLatency && sentAt !== undefined) this.latencies.push(nowMicros() - sentAt);
+    if (this.onProgress !== undefined && this.count % 1000 === 0) this.onProgress(this.count);
+    if (this.count === this.expected) {
+      const cpu = process.cpuUsage(this.cpuStart);
+      this.cpuMicros = cpu.user + cpu.system;
+      this.resolve?.();
+    }
+  }
+
+  /** Resolves true once `expected` messages arrived, false after `timeoutMs` (then `count` says how many). */
+  done(timeoutMs: number): Promise<boolean> {
+    if (this.count >= this.expected) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.resolve = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.resolve = () => {
+        clearTimeout(timer);
+        this.resolve = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  /**
+   * Messages per CPU-second of this process (first to last arrival; NaN if not all arrived):
+   * what the subscriber could take if it had a core to itself. Time other processes took the
+   * core away does not count, which makes it far steadier than `rate()` on a shared machine.
+   */
+  cpuRate(): number {
+    return this.count < this.expected || this.cpuMicros === 0
+      ? Number.NaN
+      : ((this.count - 1) * 1e6) / this.cpuMicros;
+  }
+
+  /** Messages per second between the first and the last arrival. */
+  rate(): number {
+    return this.count < 2 ? Number.NaN : ((this.count - 1) * 1000) / (this.last - this.first);
+  }
+}
+
+/** The one sink every benchmark handler of this process reports to. */
+export const sink = new Sink();

@@ -1,0 +1,34 @@
+/** Small statistics for benchmark figures: medians of rounds, percentiles of samples. */
+
+/** The median (mean of the two middle values for an even count); NaN for no values. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The p-th percentile (0..100), nearest-rank; NaN for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+/** Rounds to `digits` significant digits (figures are noisy; more digits would only mislead). */
+export function sig(value: number, digits = 3): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  return Number(value.toPrecision(digits));
+}
+
+/** `[a, b, c]` rotated by `round` places: alternates which candidate runs first in each round. */
+export function rotate<T>(items: readonly T[], round: number): T[] {
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+/** Process-wide monotonic clock in microseconds (CLOCK_MONOTONIC: comparable across processes). */
+export function nowMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}

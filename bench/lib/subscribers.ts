@@ -1,0 +1,81 @@
+import mqtt from 'mqtt';
+import {
+  type Constructable,
+  createMqttApp,
+  type MqttAppOptions,
+  type QoS,
+  silentLogger,
+} from '../../src/index.js';
+import { sink } from './sink.js';
+
+/** A subscriber under test, connected; `close()` disconnects it (its session stays when persistent). */
+export interface Subscriber {
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  readonly url: string;
+  readonly clientId: string;
+  /** Keep the session (and the messages queued for it) across disconnects. */
+  readonly persistent: boolean;
+  /** Subscribe (false when the persistent session already holds the subscription). */
+  readonly subscribe: boolean;
+}
+
+/** One way of receiving the readings: raw mqtt.js, or a koa-mqtt app. */
+export interface Candidate {
+  readonly name: string;
+  open(options: OpenOptions): Promise<Subscriber>;
+}
+
+/** Baseline (a): a raw mqtt.js client on `sensors/+/temperature` that takes the device id, parses the JSON and counts. */
+export function rawCandidate(name: string, qos: QoS): Candidate {
+  return {
+    name,
+    async open({ url, clientId, persistent, subscribe }) {
+      const client = mqtt.connect(url, {
+        clientId,
+        protocolVersion: 5,
+        clean: !persistent,
+        properties: persistent ? { sessionExpiryInterval: 3600 } : {},
+        reconnectPeriod: 0,
+      });
+      client.on('message', (topic, payload) => {
+        const deviceId = topic.split('/')[1];
+        const body = JSON.parse(payload.toString()) as { celsius: number; t?: number };
+        sink.hit(deviceId, body.t);
+      });
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+      });
+      if (subscribe) await client.subscribeAsync('sensors/+/temperature', { qos });
+      return { close: () => client.endAsync() };
+    },
+  };
+}
+
+/** A koa-mqtt app with these controllers (MQTT 5, silent logger). */
+export function appCandidate(
+  name: string,
+  controllers: Constructable[],
+  options: Partial<MqttAppOptions> = {},
+): Candidate {
+  return {
+    name,
+    async open({ url, clientId, persistent }) {
+      const app = createMqttApp({
+        url,
+        clientId,
+        protocolVersion: 5,
+        clean: !persistent,
+        ...(persistent ? { sessionExpiryInterval: 3600 } : {}),
+        logger: silentLogger,
+        controllers,
+        ...options,
+      });
+      await app.start();
+      return { close: () => app.stop() };
+    },
+  };
+}
