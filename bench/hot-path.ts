@@ -39,7 +39,7 @@ export function dispatcherFor(controllers: Constructable[]): Deliver {
     for (const handler of definition.handlers) {
       const compiled = compileMethod(instance, handler.method, handler.name, handler.record.params, {});
       for (const route of handler.routes) {
-        router.add({ handler: compiled, pattern: route.pattern, subscriptionId: 1, ack: 'auto' });
+        router.add({ handler: compiled, pattern: route.pattern, subscription: undefined, ack: 'auto' });
       }
     }
   }

@@ -259,14 +259,15 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   subscribe(subscriptions: readonly Subscription[], subscriptionId: number | undefined): Promise<number[]> {
     const client = this.requireClient();
     const topics: Record<string, { qos: 0 | 1 | 2; nl?: boolean; rap?: boolean; rh?: number }> = {};
-    for (const { filter, options } of subscriptions) {
+    for (const { filter, options, quietResend } of subscriptions) {
       topics[filter] =
         this.version === 5
           ? {
               qos: options.qos,
               nl: options.noLocal,
               rap: options.retainAsPublished,
-              rh: options.retainHandling,
+              // The subscription exists: 1 ("only if new") keeps the broker from replaying retained messages.
+              rh: quietResend && options.retainHandling === 0 ? 1 : options.retainHandling,
             }
           : { qos: options.qos };
     }

@@ -9,8 +9,15 @@ export type SubscriptionSource = 'controller' | 'runtime';
 export interface Subscription {
   readonly filter: string;
   options: ResolvedSubscriptionOptions;
-  /** MQTT 5 subscription identifier; subscriptions whose filters overlap never share one. */
-  readonly id: number;
+  /**
+   * MQTT 5 subscription identifier; 0 means none is sent. Only subscriptions whose filters
+   * overlap another's carry one, and overlapping ones never share one (see `Subscriber`).
+   */
+  id: number;
+  /** The identifier a re-coloured subscription had until the broker acknowledges the new one. */
+  formerId: number | undefined;
+  /** Re-sent only to change its identifier: sent with retain handling 1 so retained messages are not replayed. */
+  quietResend: boolean;
   /** `pending`: not acknowledged on the current connection yet. */
   state: 'pending' | 'active';
   /** The QoS the broker granted at the last SUBACK. */
@@ -48,6 +55,8 @@ export class SubscriptionTable {
         filter,
         options,
         id: newId(),
+        formerId: undefined,
+        quietResend: false,
         state: 'pending',
         granted: undefined,
         controllerRefs: source === 'controller' ? 1 : 0,

@@ -124,6 +124,7 @@ export class MqttApp {
       outgoingStore: options.outgoingStore,
     });
     this.connection = connection;
+    this.router.identifiers = () => connection.subscriptionIdsAvailable;
     forwardEvents(this, this.events);
     this.subscriber = new Subscriber(
       new SubscriptionTable(),
@@ -204,7 +205,7 @@ export class MqttApp {
           const mounted: Route = {
             handler: compiled,
             pattern: route.pattern,
-            subscriptionId: added.subscription.id,
+            subscription: added.subscription,
             ack: route.ack ?? this.ack,
           };
           this.router.add(mounted);

@@ -7,11 +7,18 @@ export interface Route {
   readonly handler: CompiledHandler | undefined;
   readonly pattern: TopicPattern;
   /**
-   * The MQTT 5 subscription identifier of the subscription that brings this route its
-   * messages; undefined for `onTopic` routes, which have no subscription of their own.
+   * The subscription that brings this route its messages (its MQTT 5 identifier may change);
+   * undefined for `onTopic` routes, which have no subscription of their own.
    */
-  subscriptionId: number | undefined;
+  readonly subscription: SubscriptionRef | undefined;
   readonly ack: AckMode;
+}
+
+/** The part of a subscription the router reads: its identifier, 0 for none. */
+export interface SubscriptionRef {
+  readonly id: number;
+  /** Also accepted while a changed identifier waits for the broker's acknowledgement. */
+  readonly formerId: number | undefined;
 }
 
 /** What one received copy of a message must run. */
@@ -24,15 +31,18 @@ export interface Selection {
 /**
  * Finds the routes a received copy of a message must run, so that each handler runs
  * exactly once per message whatever the broker does with overlapping subscriptions:
- * - a copy without subscription identifiers (MQTT 3.1.1, or a broker that sends one
- *   copy) runs every matching route;
- * - a copy with identifiers runs the routes of those subscriptions; routes without a
- *   subscription (`onTopic`) and the fallback run on the copy of the lowest identifier
- *   among the matching subscriptions, so once.
+ * - without identifiers in use (MQTT 3.1.1, or a broker without them) a copy runs every
+ *   matching route: such brokers send one copy per message;
+ * - with them, a copy runs the routes of the subscriptions it names (a copy naming none
+ *   comes from a subscription without identifier: 0); routes without a subscription
+ *   (`onTopic`) and the fallback run on the copy of the lowest identifier among the
+ *   matching subscriptions, so once.
  */
 export class Router {
   private readonly trie = new TopicTrie<Route>();
   private readonly matched: Route[] = [];
+  /** Whether subscriptions carry MQTT 5 identifiers on the current connection (set by the app). */
+  identifiers: () => boolean = () => false;
 
   add(route: Route): void {
     this.trie.add(route.pattern.filter, route);
@@ -46,12 +56,12 @@ export class Router {
     return this.trie.size;
   }
 
-  select(levels: readonly string[], ids: number | readonly number[] | undefined, out: Selection): void {
+  select(levels: readonly string[], packetIds: number | readonly number[] | undefined, out: Selection): void {
     const routes = out.routes;
     routes.length = 0;
     const matched = this.trie.matchLevels(levels, this.matched);
     let handlers = 0;
-    if (ids === undefined) {
+    if (!this.identifiers()) {
       for (const route of matched) {
         if (route.handler) {
           routes.push(route);
@@ -60,17 +70,23 @@ export class Router {
       }
       out.fallback = handlers === 0;
     } else {
+      const ids = packetIds ?? 0;
       let lowest = Number.POSITIVE_INFINITY;
       for (const route of matched) {
         if (route.handler) handlers++;
-        if (route.subscriptionId !== undefined && route.subscriptionId < lowest)
-          lowest = route.subscriptionId;
+        const id = route.subscription?.id;
+        if (id !== undefined && id < lowest) lowest = id;
       }
       const ownsShared = lowest === Number.POSITIVE_INFINITY || carries(ids, lowest);
       for (const route of matched) {
         if (!route.handler) continue;
-        if (route.subscriptionId === undefined ? ownsShared : carries(ids, route.subscriptionId))
-          routes.push(route);
+        const subscription = route.subscription;
+        const runs =
+          subscription === undefined
+            ? ownsShared
+            : carries(ids, subscription.id) ||
+              (subscription.formerId !== undefined && carries(ids, subscription.formerId));
+        if (runs) routes.push(route);
       }
       out.fallback = handlers === 0 && ownsShared;
     }

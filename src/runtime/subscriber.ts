@@ -16,7 +16,10 @@ interface Waiter {
  * connected (all of it after a connect without session), in one SUBSCRIBE per
  * subscription identifier, and settles the callers waiting for each SUBACK.
  * Subscriptions whose filters overlap get different identifiers (greedy colouring), so
- * that the router can tell one copy per subscription from one copy per message.
+ * that the router can tell one copy per subscription from one copy per message. A
+ * subscription that overlaps no other gets none (0): most apps then pay nothing for
+ * identifiers (a PUBLISH without properties parses faster). When a new subscription
+ * overlaps one without an identifier, that one is given one and quietly re-sent.
  */
 export class Subscriber {
   private readonly overlaps = new OverlapIndex<Subscription>();
@@ -44,7 +47,10 @@ export class Subscriber {
     const { subscription, created, changed } = this.table.acquire(filter, options, source, () =>
       this.colour(filter),
     );
-    if (created) this.overlaps.add(filter, subscription);
+    if (created) {
+      this.overlaps.add(filter, subscription);
+      if (subscription.id > 0) this.recolourOverlapping(subscription);
+    }
     if (!changed && subscription.state === 'active') {
       return { subscription, granted: Promise.resolve(subscription.granted ?? options.qos) };
     }
@@ -119,7 +125,7 @@ export class Subscriber {
     const byId = new Map<number | undefined, Subscription[]>();
     const useIds = this.connection.subscriptionIdsAvailable;
     for (const subscription of pending) {
-      const key = useIds ? subscription.id : undefined;
+      const key = useIds && subscription.id > 0 ? subscription.id : undefined;
       const group = byId.get(key) ?? [];
       group.push(subscription);
       byId.set(key, group);
@@ -145,6 +151,8 @@ export class Subscriber {
     const ok = code < 0x80;
     if (ok && this.table.get(subscription.filter) === subscription) {
       subscription.state = 'active';
+      subscription.formerId = undefined;
+      subscription.quietResend = false;
       subscription.granted = code as 0 | 1 | 2;
       this.settle(subscription, code);
     } else if (!ok) {
@@ -167,12 +175,27 @@ export class Subscriber {
     }
   }
 
-  /** The smallest identifier not used by a subscription whose filter overlaps `filter`. */
-  private colour(filter: string): number {
+  /** 0 when `filter` overlaps no subscription, else the smallest identifier its overlaps do not use. */
+  private colour(filter: string, self?: Subscription): number {
     const taken = new Set<number>();
-    for (const other of this.overlaps.overlapping(filter)) taken.add(other.id);
+    for (const other of this.overlaps.overlapping(filter)) if (other !== self) taken.add(other.id);
+    if (taken.size === 0) return 0;
     let id = 1;
     while (taken.has(id)) id++;
     return id;
+  }
+
+  /** Subscriptions without an identifier that `added` overlaps get one now (and are re-sent if active). */
+  private recolourOverlapping(added: Subscription): void {
+    for (const other of this.overlaps.overlapping(added.filter)) {
+      if (other === added || other.id !== 0) continue;
+      other.id = this.colour(other.filter, other);
+      if (other.state === 'active') {
+        // Until the broker acknowledges, copies still arrive without an identifier.
+        other.formerId = 0;
+        other.quietResend = true;
+        other.state = 'pending';
+      }
+    }
   }
 }

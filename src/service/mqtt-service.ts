@@ -160,7 +160,7 @@ export class MqttService {
     const route: Route = {
       handler: handler ? compileFunction(handler, filter) : undefined,
       pattern,
-      subscriptionId: added.subscription.id,
+      subscription: added.subscription,
       ack: options.ack ?? this.app.ack,
     };
     this.app.router.add(route);
@@ -208,7 +208,7 @@ export class MqttService {
     const route: Route = {
       handler: compileFunction(handler, filter),
       pattern: parsePattern(filter),
-      subscriptionId: undefined,
+      subscription: undefined,
       ack: this.app.ack,
     };
     this.app.router.add(route);

@@ -145,7 +145,7 @@ export class Requester {
       const route = {
         handler,
         pattern: parsePattern(topic),
-        subscriptionId: added.subscription.id,
+        subscription: added.subscription,
         ack: 'auto' as const,
       };
       this.app.router.add(route);

@@ -129,6 +129,35 @@ for (const target of targets) {
       assert.equal(new Set(wide.calls).size, 6);
     });
 
+    it('keeps each handler to one run per message when a runtime subscription overlaps an active one', async () => {
+      const wide = new Recorder<string>();
+      const narrow = new Recorder<string>();
+      const identifiers: unknown[] = [];
+      @MqttController('recolour')
+      class Recolour {
+        @Topic('#', { qos: 1 })
+        all(@Ctx() ctx: MqttContext) {
+          wide.record(ctx.topic);
+          identifiers.push(ctx.properties?.subscriptionIdentifier);
+        }
+      }
+      const app = await start({ controllers: [Recolour] });
+      await publisher.publishAsync('recolour/a/t', '0', { qos: 1 });
+      await wide.waitFor(1);
+      // Overlapping nothing, the subscription carries no identifier: no properties to parse.
+      assert.equal(identifiers[0], undefined);
+      await app.service.subscribe('recolour/+/t', (ctx) => narrow.record(ctx.topic), { qos: 1 });
+      for (let i = 1; i <= 3; i++) await publisher.publishAsync('recolour/a/t', String(i), { qos: 1 });
+      await publisher.publishAsync('recolour/b/x', '4', { qos: 1 });
+      await barrier(publisher);
+      assert.equal(narrow.count, 3);
+      assert.equal(wide.count, 5);
+      if (target.protocolVersion === 5) {
+        // Now overlapped, it was given an identifier and quietly re-sent.
+        assert.equal(typeof identifiers.at(-1), 'number');
+      }
+    });
+
     it('gives unmatched messages to @OnMessage and keeps running after handlers throw or reject', async () => {
       const errors = new Recorder<{ error: Error; handler: string | undefined }>();
       const fallback = new Recorder<string>();

@@ -31,7 +31,7 @@ describe('dead-letter options', () => {
     const route: Route = {
       handler: { name: 'Orders.create', invoke: () => undefined },
       pattern: parsePattern('orders'),
-      subscriptionId: undefined,
+      subscription: undefined,
       ack: 'auto',
     };
     assert.throws(
