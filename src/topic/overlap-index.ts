@@ -1,12 +1,17 @@
 import { splitSharedFilter } from './shared.js';
 
+/** A level of the index; its Map and Set are made on first use (most nodes need one or neither). */
 interface Node<T> {
-  readonly children: Map<string, Node<T>>;
+  children: Map<string, Node<T>> | undefined;
   /** Values whose filter ends at this node. */
-  readonly values: Set<T>;
+  values: Set<T> | undefined;
 }
 
-const node = <T>(): Node<T> => ({ children: new Map(), values: new Set() });
+const node = <T>(): Node<T> => ({ children: undefined, values: undefined });
+const NO_CHILDREN: ReadonlyMap<string, never> = new Map<string, never>();
+const NO_VALUES: ReadonlySet<never> = new Set<never>();
+const childrenOf = <T>(n: Node<T>): ReadonlyMap<string, Node<T>> => n.children ?? NO_CHILDREN;
+const valuesOf = <T>(n: Node<T>): ReadonlySet<T> => n.values ?? NO_VALUES;
 
 /**
  * Filters indexed so that the filters overlapping a given one (some topic matches both)
@@ -19,6 +24,7 @@ export class OverlapIndex<T> {
   add(filter: string, value: T): void {
     let current = this.root;
     for (const level of levelsOf(filter)) {
+      current.children ??= new Map();
       let next = current.children.get(level);
       if (!next) {
         next = node();
@@ -26,6 +32,7 @@ export class OverlapIndex<T> {
       }
       current = next;
     }
+    current.values ??= new Set();
     current.values.add(value);
   }
 
@@ -33,17 +40,17 @@ export class OverlapIndex<T> {
     const path: Array<[Node<T>, string]> = [];
     let current = this.root;
     for (const level of levelsOf(filter)) {
-      const next = current.children.get(level);
+      const next = current.children?.get(level);
       if (!next) return;
       path.push([current, level]);
       current = next;
     }
-    current.values.delete(value);
+    current.values?.delete(value);
     for (let i = path.length - 1; i >= 0; i--) {
       const [parent, level] = path[i]!;
-      const child = parent.children.get(level)!;
-      if (child.values.size > 0 || child.children.size > 0) break;
-      parent.children.delete(level);
+      const child = childrenOf(parent).get(level)!;
+      if (valuesOf(child).size > 0 || childrenOf(child).size > 0) break;
+      parent.children!.delete(level);
     }
   }
 
@@ -56,9 +63,9 @@ export class OverlapIndex<T> {
 
   private walk(current: Node<T>, levels: readonly string[], depth: number, found: Set<T>): void {
     if (depth === levels.length) {
-      for (const value of current.values) found.add(value);
-      const hash = current.children.get('#');
-      if (hash) for (const value of hash.values) found.add(value);
+      for (const value of valuesOf(current)) found.add(value);
+      const hash = childrenOf(current).get('#');
+      if (hash) for (const value of valuesOf(hash)) found.add(value);
       return;
     }
     const level = levels[depth]!;
@@ -67,28 +74,29 @@ export class OverlapIndex<T> {
       collectAll(current, found, dollarGuard, depth === levels.length - 1);
       return;
     }
-    const hash = current.children.get('#');
-    const plus = current.children.get('+');
+    const children = childrenOf(current);
+    const hash = children.get('#');
+    const plus = children.get('+');
     if (level === '+') {
-      if (hash) for (const value of hash.values) found.add(value);
-      for (const [key, child] of current.children) {
+      if (hash) for (const value of valuesOf(hash)) found.add(value);
+      for (const [key, child] of children) {
         if (key === '#' || (dollarGuard && key.startsWith('$'))) continue;
         this.walk(child, levels, depth + 1, found);
       }
       return;
     }
     const wildcardsApply = !(dollarGuard && level.startsWith('$'));
-    if (hash && wildcardsApply) for (const value of hash.values) found.add(value);
+    if (hash && wildcardsApply) for (const value of valuesOf(hash)) found.add(value);
     if (plus && wildcardsApply) this.walk(plus, levels, depth + 1, found);
-    const exact = current.children.get(level);
+    const exact = children.get(level);
     if (exact) this.walk(exact, levels, depth + 1, found);
   }
 }
 
 /** Everything below `current` (a `#` there matches it all), with the first-level `$` rule. */
 function collectAll<T>(current: Node<T>, found: Set<T>, dollarGuard: boolean, includeSelf: boolean): void {
-  if (includeSelf) for (const value of current.values) found.add(value);
-  for (const [key, child] of current.children) {
+  if (includeSelf) for (const value of valuesOf(current)) found.add(value);
+  for (const [key, child] of childrenOf(current)) {
     if (dollarGuard && key.startsWith('$')) continue;
     collectAll(child, found, false, true);
   }
