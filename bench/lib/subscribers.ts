@@ -45,6 +45,10 @@ export function rawCandidate(name: string, qos: QoS): Candidate {
         const body = JSON.parse(payload.toString()) as { celsius: number; t?: number };
         sink.hit(deviceId, body.t);
       });
+      // The same socket setting as koa-mqtt's default (`noDelay`), so both do the same work.
+      client.on('connect', () =>
+        (client.stream as { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true),
+      );
       await new Promise<void>((resolve, reject) => {
         client.once('connect', () => resolve());
         client.once('error', reject);

@@ -88,6 +88,12 @@ export class MqttConfig {
    * `MqttOfflineQueueFullError`. Default 10000.
    */
   @IsOptional() @IsInt() @Min(0) maxOfflineQueue?: number;
+  /**
+   * Turn Nagle's algorithm off on the client socket (default true): small packets go out at once,
+   * so request/response and QoS 1 round trips take ~1 ms instead of ~40 ms per hop. `false` lets
+   * the kernel coalesce small writes (PUBACKs of a high-rate consumer), for throughput.
+   */
+  @IsOptional() @IsBoolean() noDelay?: boolean;
   /** ms to wait for CONNACK. Default 10000. */
   @IsOptional() @IsInt() @Min(1) connectTimeout?: number;
   @IsOptional() @ValidateNested() will?: WillConfig;
@@ -108,7 +114,7 @@ export class MqttConfig {
    * Reads the environment: `MQTT_URL`, `MQTT_HOST`, `MQTT_PORT`, `MQTT_PROTOCOL`, `MQTT_USERNAME`,
    * `MQTT_PASSWORD`, `MQTT_CLIENT_ID`, `MQTT_CLIENT_ID_PREFIX`, `MQTT_CLEAN`, `MQTT_SESSION_EXPIRY`,
    * `MQTT_KEEPALIVE`, `MQTT_PROTOCOL_VERSION`, `MQTT_RECONNECT_PERIOD`, `MQTT_RECONNECT_MAX_PERIOD`,
-   * `MQTT_CONNECT_TIMEOUT`, `MQTT_MAX_OFFLINE_QUEUE`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
+   * `MQTT_CONNECT_TIMEOUT`, `MQTT_MAX_OFFLINE_QUEUE`, `MQTT_NO_DELAY`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
    * `MQTT_TLS_REJECT_UNAUTHORIZED`, `MQTT_WILL_TOPIC`, `MQTT_WILL_PAYLOAD`, `MQTT_WILL_QOS`,
    * `MQTT_WILL_RETAIN`. `overrides` win over the environment.
    */
@@ -283,6 +289,7 @@ function readEnv(env: NodeJS.ProcessEnv): MqttConfigInput {
     reconnectMaxPeriod: int('MQTT_RECONNECT_MAX_PERIOD'),
     connectTimeout: int('MQTT_CONNECT_TIMEOUT'),
     maxOfflineQueue: int('MQTT_MAX_OFFLINE_QUEUE'),
+    noDelay: bool('MQTT_NO_DELAY'),
   });
   const tls = stripUndefined({
     ca: file('MQTT_TLS_CA'),

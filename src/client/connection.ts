@@ -184,7 +184,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       };
       client.on('connect', (connack) => {
         this.connack = connack;
-        noDelay(client);
+        if (this.config.noDelay !== false) noDelay(client);
       });
       client.once('connect', onConnect);
       client.on('error', fail);
@@ -376,7 +376,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
  * Turns Nagle's algorithm off on the client's TCP/TLS socket (mqtt.js leaves it on): with it, a
  * small packet following another waits for the broker's delayed ACK, about 40 ms per hop, which
  * makes a request/response round trip take ~90 ms instead of ~1 ms. Websocket streams have no
- * such switch and are left alone.
+ * such switch and are left alone. `MqttConfig.noDelay: false` keeps Nagle (throughput).
  */
 function noDelay(client: MqttClient): void {
   const stream = client.stream as { setNoDelay?: (noDelay: boolean) => unknown } | undefined;

@@ -44,7 +44,9 @@ describe('MqttConfig', () => {
       MQTT_WILL_PAYLOAD: 'offline',
       MQTT_WILL_QOS: '1',
       MQTT_WILL_RETAIN: 'true',
+      MQTT_NO_DELAY: 'false',
     });
+    assert.equal(config.noDelay, false);
     assert.equal(config.clean, false);
     assert.equal(config.keepalive, 30);
     assert.equal(config.protocolVersion, 4);
