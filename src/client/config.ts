@@ -50,6 +50,38 @@ export type MqttConfigInput = Partial<Omit<MqttConfig, 'will' | 'tls' | 'toClien
   tls?: Partial<TlsConfig>;
 };
 
+/** Every field of `MqttConfig`: what `createMqttApp`/`useMqtt` take from inline options. */
+export const CONFIG_FIELDS = [
+  'url',
+  'host',
+  'port',
+  'protocol',
+  'path',
+  'username',
+  'password',
+  'clientId',
+  'clientIdPrefix',
+  'clean',
+  'sessionExpiryInterval',
+  'keepalive',
+  'protocolVersion',
+  'reconnectPeriod',
+  'reconnectMaxPeriod',
+  'maxOfflineQueue',
+  'noDelay',
+  'connectTimeout',
+  'will',
+  'tls',
+] as const satisfies ReadonlyArray<keyof MqttConfig>;
+
+/** Compile-time check that `CONFIG_FIELDS` names every data field of `MqttConfig`. */
+type MissingConfigField = Exclude<
+  keyof MqttConfig,
+  (typeof CONFIG_FIELDS)[number] | 'toClientOptions' | 'toJSON' | 'brokerUrl' | typeof inspect.custom
+>;
+const allConfigFieldsListed: [MissingConfigField] extends [never] ? true : MissingConfigField = true;
+void allConfigFieldsListed;
+
 /**
  * Connection settings, validated with class-validator (as fastapi-mqtt's MQTTConfig is
  * with pydantic). Build one with `MqttConfig.from({...})` or `MqttConfig.fromEnv()`.

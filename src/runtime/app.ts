@@ -1,5 +1,5 @@
 import type { ValidatorOptions } from 'class-validator';
-import { MqttConfig } from '../client/config.js';
+import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/config.js';
 import { type ConnectInfo, Connection } from '../client/connection.js';
 import { SubscriptionTable } from '../client/subscriptions.js';
 import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
@@ -265,26 +265,11 @@ export function createMqttApp(options: MqttAppOptions = {}): MqttApp {
   return new MqttApp(options);
 }
 
-const NOT_CONFIG = new Set([
-  'config',
-  'controllers',
-  'container',
-  'logger',
-  'shareGroup',
-  'logPayloads',
-  'ack',
-  'maxInFlight',
-  'ordering',
-  'incomingStore',
-  'outgoingStore',
-  'validation',
-  'deadLetter',
-  'stopTimeout',
-  ...Object.keys(OPTION_HOOKS),
-]);
-
-function pickConfig(options: MqttAppOptions): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_CONFIG.has(key)));
+/** The connection fields given inline in the options (`useMqtt(app, { url, … })`). */
+function pickConfig(options: MqttAppOptions): MqttConfigInput {
+  const picked: Record<string, unknown> = {};
+  for (const field of CONFIG_FIELDS) if (options[field] !== undefined) picked[field] = options[field];
+  return picked as MqttConfigInput;
 }
 
 function positive(value: number | undefined): number {
