@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { MqttClient } from 'mqtt';
 import {
   Ctx,
-  createMqttApp,
   InvalidTopicError,
   type MqttApp,
   type MqttAppOptions,
@@ -14,13 +13,12 @@ import {
   OnMessage,
   Params,
   Payload,
-  silentLogger,
   Topic,
   TopicParam,
 } from '../../src/index.js';
-import { ClientPool } from '../helpers/clients.js';
+import { brokerSuite } from '../helpers/broker-suite.js';
 import { Recorder } from '../helpers/recorder.js';
-import { type RunningBroker, targets } from '../helpers/targets.js';
+import { targets } from '../helpers/targets.js';
 
 /** Barrier: a message on `done/<id>` handled means every message published before it was delivered. */
 @MqttController('done')
@@ -42,37 +40,14 @@ async function barrier(publisher: MqttClient): Promise<void> {
 
 for (const target of targets) {
   describe(`controllers on ${target.name}`, { skip: target.skip }, () => {
-    let broker: RunningBroker;
-    const pool = new ClientPool();
-    const apps: MqttApp[] = [];
-    let publisher: MqttClient;
+    const suite = brokerSuite(target);
+    // One app at a time (the default): each has its own BarrierController.
+    const start = (options: MqttAppOptions): Promise<MqttApp> =>
+      suite.start({ ...options, controllers: [BarrierController, ...(options.controllers ?? [])] });
 
-    const start = async (options: MqttAppOptions): Promise<MqttApp> => {
-      const app = createMqttApp({
-        url: broker.url,
-        protocolVersion: target.protocolVersion,
-        logger: silentLogger,
-        ...options,
-        controllers: [BarrierController, ...(options.controllers ?? [])],
-      });
-      apps.push(app);
-      await app.start();
-      return app;
-    };
-
-    before(async () => {
+    before(() => {
       barrierCount = 0;
       BarrierController.seen.calls.length = 0;
-      broker = await target.start();
-      publisher = await pool.connect(broker.url, { protocolVersion: target.protocolVersion ?? 4 });
-    });
-    // One app at a time: each has its own BarrierController.
-    afterEach(async () => {
-      await Promise.all(apps.splice(0).map((app) => app.stop()));
-    });
-    after(async () => {
-      await pool.closeAll();
-      await broker.close();
     });
 
     it('discovers handlers through inheritance and extracts named parameters', async () => {
@@ -95,7 +70,7 @@ for (const target of targets) {
       @MqttController('inherit')
       class Derived extends Base {}
       await start({ controllers: [Derived] });
-      await publisher.publishAsync('inherit/kitchen/status/a/b', '{"on":true}', { qos: 1 });
+      await suite.publisher.publishAsync('inherit/kitchen/status/a/b', '{"on":true}', { qos: 1 });
       const [call] = await seen.waitFor(1);
       assert.deepEqual(call, {
         id: 'kitchen',
@@ -121,9 +96,9 @@ for (const target of targets) {
       }
       await start({ controllers: [Overlap] });
       for (let i = 0; i < 5; i++)
-        await publisher.publishAsync(`overlap/d${i}/temperature`, String(i), { qos: 1 });
-      await publisher.publishAsync('overlap/d9/humidity', '1', { qos: 0 });
-      await barrier(publisher);
+        await suite.publisher.publishAsync(`overlap/d${i}/temperature`, String(i), { qos: 1 });
+      await suite.publisher.publishAsync('overlap/d9/humidity', '1', { qos: 0 });
+      await barrier(suite.publisher);
       assert.deepEqual(narrow.calls, ['d0', 'd1', 'd2', 'd3', 'd4']);
       assert.equal(wide.count, 6);
       assert.equal(new Set(wide.calls).size, 6);
@@ -142,14 +117,14 @@ for (const target of targets) {
         }
       }
       const app = await start({ controllers: [Recolour] });
-      await publisher.publishAsync('recolour/a/t', '0', { qos: 1 });
+      await suite.publisher.publishAsync('recolour/a/t', '0', { qos: 1 });
       await wide.waitFor(1);
       // Overlapping nothing, the subscription carries no identifier: no properties to parse.
       assert.equal(identifiers[0], undefined);
       await app.service.subscribe('recolour/+/t', (ctx) => narrow.record(ctx.topic), { qos: 1 });
-      for (let i = 1; i <= 3; i++) await publisher.publishAsync('recolour/a/t', String(i), { qos: 1 });
-      await publisher.publishAsync('recolour/b/x', '4', { qos: 1 });
-      await barrier(publisher);
+      for (let i = 1; i <= 3; i++) await suite.publisher.publishAsync('recolour/a/t', String(i), { qos: 1 });
+      await suite.publisher.publishAsync('recolour/b/x', '4', { qos: 1 });
+      await barrier(suite.publisher);
       assert.equal(narrow.count, 3);
       assert.equal(wide.count, 5);
       if (target.protocolVersion === 5) {
@@ -188,10 +163,10 @@ for (const target of targets) {
       });
       // A runtime subscription without a handler: its messages have no handler, so they go to @OnMessage.
       await app.service.subscribe('faulty/unhandled/+');
-      await publisher.publishAsync('faulty/throw', 'x', { qos: 1 });
-      await publisher.publishAsync('faulty/reject', 'x', { qos: 1 });
-      await publisher.publishAsync('faulty/unhandled/1', 'x', { qos: 1 });
-      await publisher.publishAsync('faulty/ok', 'fine', { qos: 1 });
+      await suite.publisher.publishAsync('faulty/throw', 'x', { qos: 1 });
+      await suite.publisher.publishAsync('faulty/reject', 'x', { qos: 1 });
+      await suite.publisher.publishAsync('faulty/unhandled/1', 'x', { qos: 1 });
+      await suite.publisher.publishAsync('faulty/ok', 'fine', { qos: 1 });
       await handled.waitFor(1);
       await errors.waitFor(2);
       await fallback.waitFor(1);
@@ -223,17 +198,17 @@ for (const target of targets) {
           ['runtime/other', 0, 'active'],
         ],
       );
-      await publisher.publishAsync('runtime/hall/light', 'on', { qos: 1 });
+      await suite.publisher.publishAsync('runtime/hall/light', 'on', { qos: 1 });
       await got.waitFor(1);
       assert.equal(await app.service.unsubscribe('runtime/+room/light'), true);
       assert.equal(await app.service.unsubscribe('runtime/never'), false);
-      await publisher.publishAsync('runtime/hall/light', 'off', { qos: 1 });
-      await publisher.publishAsync('runtime/other', 'x', { qos: 1 });
+      await suite.publisher.publishAsync('runtime/hall/light', 'off', { qos: 1 });
+      await suite.publisher.publishAsync('runtime/other', 'x', { qos: 1 });
       await got.waitFor(2);
       assert.deepEqual(got.calls, ['hall', 'runtime/other']);
       assert.deepEqual(await app.service.unsubscribeAll(), ['runtime/other']);
-      await publisher.publishAsync('runtime/other', 'y', { qos: 1 });
-      await barrier(publisher);
+      await suite.publisher.publishAsync('runtime/other', 'y', { qos: 1 });
+      await barrier(suite.publisher);
       assert.equal(got.count, 2);
       // Controller subscriptions survive unsubscribeAll.
       assert.ok(app.service.topics.some((t) => t.filter === 'done/+'));
@@ -241,17 +216,12 @@ for (const target of targets) {
 
     it('activates subscriptions made before start()', async () => {
       const got = new Recorder<string>();
-      const app = createMqttApp({
-        url: broker.url,
-        protocolVersion: target.protocolVersion,
-        logger: silentLogger,
-      });
-      apps.push(app);
+      const app = suite.create();
       const subscribed = app.service.subscribe('early/+', (ctx) => got.record(ctx.topic), { qos: 1 });
       assert.equal(app.service.topics[0]?.state, 'pending');
       await app.start();
       assert.equal((await subscribed).qos, 1);
-      await publisher.publishAsync('early/a', '1', { qos: 1 });
+      await suite.publisher.publishAsync('early/a', '1', { qos: 1 });
       assert.deepEqual(await got.waitFor(1), ['early/a']);
     });
 
@@ -262,7 +232,7 @@ for (const target of targets) {
       for (const bad of ['a/+', 'a/#', '', 'a\u0000b', 'x'.repeat(65_536)]) {
         await assert.rejects(app.service.publish(bad, 'x'), InvalidTopicError);
       }
-      await barrier(publisher);
+      await barrier(suite.publisher);
       assert.deepEqual(
         wildcardSeen.calls.filter((t) => !t.startsWith('done/')),
         [],
@@ -308,8 +278,8 @@ for (const target of targets) {
       };
       await start({ controllers: [WithDeps], container });
       assert.deepEqual(connected.calls, [false]);
-      await publisher.publishAsync('di/value', '42', { qos: 1 });
-      await barrier(publisher);
+      await suite.publisher.publishAsync('di/value', '42', { qos: 1 });
+      await barrier(suite.publisher);
       assert.deepEqual(store.values, ['42']);
     });
   });

@@ -1,26 +1,23 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { IsInt, IsString, Min } from 'class-validator';
-import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { IPublishPacket } from 'mqtt';
 import {
   Ctx,
-  createMqttApp,
   DEAD_LETTER_PROPERTIES,
   type DeadLetterEnvelope,
-  type MqttApp,
   type MqttAppOptions,
   MqttContext,
   MqttController,
   MqttPublishError,
   Payload,
   PayloadValidationError,
-  silentLogger,
   Topic,
 } from '../../src/index.js';
-import { ClientPool } from '../helpers/clients.js';
+import { brokerSuite } from '../helpers/broker-suite.js';
 import { Recorder } from '../helpers/recorder.js';
-import { type RunningBroker, targets } from '../helpers/targets.js';
+import { targets } from '../helpers/targets.js';
 import { type CollectedMessage, collectMessages } from '../helpers/wait.js';
 
 class Order {
@@ -43,34 +40,8 @@ interface Failure {
 for (const target of targets) {
   describe(`payloads on ${target.name}`, { skip: target.skip }, () => {
     const v5 = target.protocolVersion === 5;
-    let broker: RunningBroker;
-    const pool = new ClientPool();
-    const apps: MqttApp[] = [];
-    let raw: MqttClient;
-
-    const start = async (options: MqttAppOptions): Promise<MqttApp> => {
-      const app = createMqttApp({
-        url: broker.url,
-        protocolVersion: target.protocolVersion,
-        logger: silentLogger,
-        ...options,
-      });
-      apps.push(app);
-      await app.start();
-      return app;
-    };
-
-    before(async () => {
-      broker = await target.start();
-      raw = await pool.connect(broker.url, { protocolVersion: target.protocolVersion ?? 4 });
-    });
-    afterEach(async () => {
-      await Promise.all(apps.splice(0).map((app) => app.stop()));
-    });
-    after(async () => {
-      await pool.closeAll();
-      await broker.close();
-    });
+    const suite = brokerSuite(target);
+    const start = (options: MqttAppOptions) => suite.start(options);
 
     it('decodes each declared type, a DTO and a custom decoder', async () => {
       const seen = new Recorder<[string, unknown]>();
@@ -119,8 +90,8 @@ for (const target of targets) {
         ['dto', '{"item":"tea","quantity":2}'],
       ];
       for (const [topic, payload] of publishes)
-        await raw.publishAsync(`decode/${topic}`, payload, { qos: 1 });
-      await raw.publishAsync('decode/custom', 'abc', {
+        await suite.publisher.publishAsync(`decode/${topic}`, payload, { qos: 1 });
+      await suite.publisher.publishAsync('decode/custom', 'abc', {
         qos: 1,
         ...(v5 ? { properties: { contentType: 'text/csv' } } : {}),
       });
@@ -148,8 +119,8 @@ for (const target of targets) {
         [null, Buffer.alloc(0), undefined],
         [undefined, Buffer.alloc(0), undefined],
       ];
-      await raw.subscribeAsync('encode/#', { qos: 1 });
-      const received = collectMessages(raw, cases.length, 5000);
+      await suite.publisher.subscribeAsync('encode/#', { qos: 1 });
+      const received = collectMessages(suite.publisher, cases.length, 5000);
       for (const [i, [value]] of cases.entries()) await app.service.publish(`encode/${i}`, value, { qos: 1 });
       const byTopic = new Map((await received).map((m) => [m.topic, m]));
       for (const [i, [value, bytes, contentType]] of cases.entries()) {
@@ -157,7 +128,7 @@ for (const target of targets) {
         assert.deepEqual(message.payload, bytes, `payload of ${String(value)}`);
         assert.equal(message.packet.properties?.contentType, v5 ? contentType : undefined);
       }
-      await raw.unsubscribeAsync('encode/#');
+      await suite.publisher.unsubscribeAsync('encode/#');
     });
 
     it('passes MQTT 5 publish properties through (and refuses them on 3.1.1)', async () => {
@@ -173,8 +144,8 @@ for (const target of targets) {
         await assert.rejects(app.service.publish('props/t', { a: 1 }, { properties }), /need MQTT 5/);
         return;
       }
-      await raw.subscribeAsync('props/t', { qos: 1 });
-      const received = collectMessages(raw, 1, 5000);
+      await suite.publisher.subscribeAsync('props/t', { qos: 1 });
+      const received = collectMessages(suite.publisher, 1, 5000);
       await app.service.publish('props/t', { a: 1 }, { qos: 1, properties });
       const [message] = (await received) as [CollectedMessage];
       const got = message.packet.properties!;
@@ -194,10 +165,10 @@ for (const target of targets) {
         app.service.publish('props/t', 'x', { properties: { responseTopic: 'replies/#' } }),
         /responseTopic is not a valid topic name/,
       );
-      const again = collectMessages(raw, 1, 5000);
+      const again = collectMessages(suite.publisher, 1, 5000);
       await app.service.publish('props/t', 'still connected', { qos: 1 });
       assert.equal((await again)[0]!.payload.toString(), 'still connected');
-      await raw.unsubscribeAsync('props/t');
+      await suite.publisher.unsubscribeAsync('props/t');
     });
 
     it('validates DTOs: a bad payload reaches onError, never the handler, and is acknowledged', async () => {
@@ -212,7 +183,7 @@ for (const target of targets) {
       }
       const clientId = `payloads-ack-${target.protocolVersion ?? 'x'}-${Date.now()}`;
       const session = { clientId, clean: false, ...(v5 ? { sessionExpiryInterval: 60 } : {}) };
-      await start({
+      const first = await start({
         controllers: [Orders],
         ...session,
         onError: (error, ctx) => errors.record({ error, topic: ctx?.topic }),
@@ -224,8 +195,8 @@ for (const target of targets) {
         '[1,2]',
         BINARY,
       ];
-      for (const payload of bad) await raw.publishAsync('orders/new', payload, { qos: 1 });
-      await raw.publishAsync('orders/new', '{"item":"tea","quantity":1}', { qos: 1 });
+      for (const payload of bad) await suite.publisher.publishAsync('orders/new', payload, { qos: 1 });
+      await suite.publisher.publishAsync('orders/new', '{"item":"tea","quantity":1}', { qos: 1 });
       await handled.waitFor(1);
       await errors.waitFor(bad.length);
       assert.equal(handled.count, 1);
@@ -244,8 +215,8 @@ for (const target of targets) {
       assert.match(failures[0]!.message, /Invalid payload on "orders\/new" for Orders\.create: quantity/);
 
       // Acknowledged: a new app on the same session gets no redelivery, only what came since.
-      await apps.pop()!.stop();
-      await raw.publishAsync('orders/new', '{"item":"cake","quantity":3}', { qos: 1 });
+      await first.stop();
+      await suite.publisher.publishAsync('orders/new', '{"item":"cake","quantity":3}', { qos: 1 });
       const later = new Recorder<Failure>();
       handled.calls.length = 0;
       await start({
@@ -300,15 +271,15 @@ for (const target of targets) {
       const received = new Recorder<CollectedMessage>();
       const collect = (topic: string, payload: Buffer, packet: IPublishPacket) =>
         received.record({ topic, payload, packet });
-      raw.on('message', collect);
-      await raw.subscribeAsync('dead/#', { qos: 1 });
-      await raw.publishAsync('dl/app', BINARY, {
+      suite.publisher.on('message', collect);
+      await suite.publisher.subscribeAsync('dead/#', { qos: 1 });
+      await suite.publisher.publishAsync('dl/app', BINARY, {
         qos: 1,
         ...(v5 ? { properties: { contentType: 'x/bin' } } : {}),
       });
-      await raw.publishAsync('dl/none', 'nope', { qos: 1 });
-      await raw.publishAsync('dl/special', '{"item":"tea"}', { qos: 1 });
-      await raw.publishAsync('dl/throws', '{"item":"tea","quantity":1}', { qos: 1 });
+      await suite.publisher.publishAsync('dl/none', 'nope', { qos: 1 });
+      await suite.publisher.publishAsync('dl/special', '{"item":"tea"}', { qos: 1 });
+      await suite.publisher.publishAsync('dl/throws', '{"item":"tea","quantity":1}', { qos: 1 });
       await received.waitFor(3);
       // two handlers failed on dl/app (+ dl/none, dl/special, dl/throws), then the handler of
       // dead/# failed on each of the three dead letters: 8 errors, and no further dead letter.
@@ -317,7 +288,7 @@ for (const target of targets) {
       // letter would have been sent before it, by the same client.
       await app.service.publish('dead/end', { end: 'yes' }, { qos: 1 });
       await received.waitFor(4);
-      raw.off('message', collect);
+      suite.publisher.off('message', collect);
       assert.equal(
         received.calls[3]!.topic,
         'dead/end',
@@ -364,7 +335,7 @@ for (const target of targets) {
         const thrown = JSON.parse(letters.get('dead/errors')!.payload.toString()) as DeadLetterEnvelope;
         assert.equal(thrown.deadLetter.error, 'out of stock');
       }
-      await raw.unsubscribeAsync('dead/#');
+      await suite.publisher.unsubscribeAsync('dead/#');
     });
   });
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IsInt } from 'class-validator';
 import { connectAsync } from 'mqtt';
@@ -18,8 +18,9 @@ import {
   silentLogger,
   Topic,
 } from '../../src/index.js';
+import { brokerSuite } from '../helpers/broker-suite.js';
 import { Recorder } from '../helpers/recorder.js';
-import { type RunningBroker, targets } from '../helpers/targets.js';
+import { targets } from '../helpers/targets.js';
 import { collectMessages } from '../helpers/wait.js';
 
 class Sum {
@@ -73,28 +74,8 @@ class Calculator {
 
 for (const target of targets) {
   describe(`request/response on ${target.name}`, { skip: target.skip }, () => {
-    let broker: RunningBroker;
-    const apps: MqttApp[] = [];
-
-    const start = async (options: MqttAppOptions = {}): Promise<MqttApp> => {
-      const app = createMqttApp({
-        url: broker.url,
-        protocolVersion: target.protocolVersion,
-        logger: silentLogger,
-        ...options,
-      });
-      apps.push(app);
-      await app.start();
-      return app;
-    };
-
-    before(async () => {
-      broker = await target.start();
-    });
-    after(async () => {
-      await Promise.all(apps.splice(0).map((app) => app.stop()));
-      await broker.close();
-    });
+    const suite = brokerSuite(target, { stopApps: 'suite' });
+    const start = (options: MqttAppOptions = {}) => suite.start(options);
 
     if (target.protocolVersion !== 5) {
       it('rejects request() with an error naming MQTT 5', async () => {
@@ -151,7 +132,7 @@ for (const target of targets) {
     });
 
     it('answers a plain mqtt.js client with its own correlation data', async () => {
-      const client = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+      const client = await connectAsync(suite.url, { protocolVersion: 5, reconnectPeriod: 0 });
       try {
         await client.subscribeAsync('plain/replies', { qos: 1 });
         const reply = collectMessages(client, 1, 5000);
@@ -171,12 +152,11 @@ for (const target of targets) {
     });
 
     it('waits for start() when asked before it, within its timeout', async () => {
-      const app = createMqttApp({ url: broker.url, protocolVersion: 5, logger: silentLogger });
-      apps.push(app);
+      const app = suite.create();
       const early = app.service.request('rpc/add', { a: 4, b: 4 }, { qos: 1, timeout: 5000 });
       await app.start();
       assert.deepEqual((await early).json(), { sum: 8 });
-      const never = createMqttApp({ url: broker.url, protocolVersion: 5, logger: silentLogger });
+      const never = createMqttApp({ url: suite.url, protocolVersion: 5, logger: silentLogger });
       await assert.rejects(
         never.service.request('rpc/add', { a: 1, b: 1 }, { timeout: 50 }),
         MqttTimeoutError,
