@@ -1,18 +1,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { after, it } from 'node:test';
-import {
-  createMqttApp,
-  type MqttApp,
-  type MqttAppOptions,
-  MqttController,
-  Payload,
-  silentLogger,
-  Topic,
-} from '../../src/index.js';
-import { ChildApp } from '../helpers/child-app.js';
-import { ClientPool } from '../helpers/clients.js';
-import { type MosquittoBroker, startMosquitto } from '../helpers/mosquitto.js';
+import { it } from 'node:test';
+import { type MqttAppOptions, MqttController, Payload, Topic } from '../../src/index.js';
+import { faultKit } from '../helpers/fault-kit.js';
 import { describeMosquitto } from '../helpers/mosquitto-available.js';
 import { missing, publishNumbered, rawPublisher } from '../helpers/numbered.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -35,36 +25,7 @@ let ids = 0;
 const clientId = (name: string) => `delivery-${name}-${process.pid}-${++ids}`;
 
 describeMosquitto('delivery under faults (Mosquitto)', () => {
-  const pool = new ClientPool();
-  const apps: MqttApp[] = [];
-  const brokers: MosquittoBroker[] = [];
-  const children: ChildApp[] = [];
-  const broker = async (options: Parameters<typeof startMosquitto>[0]) => {
-    const started = await startMosquitto(options);
-    brokers.push(started);
-    return started;
-  };
-  const app = (options: MqttAppOptions) => {
-    const created = createMqttApp({
-      logger: silentLogger,
-      reconnectPeriod: 50,
-      reconnectMaxPeriod: 400,
-      ...options,
-    });
-    apps.push(created);
-    return created;
-  };
-  const child = (env: Record<string, string>) => {
-    const created = new ChildApp(env);
-    children.push(created);
-    return created;
-  };
-  after(async () => {
-    await Promise.all(children.map((c) => c.kill()));
-    await Promise.all(apps.map((a) => a.stop()));
-    await pool.closeAll();
-    await Promise.all(brokers.map((b) => b.close()));
-  });
+  const { pool, broker, app, child } = faultKit();
 
   it('handles every one of 5,000 QoS 1 messages while the broker restarts three times', {
     timeout: 60_000,

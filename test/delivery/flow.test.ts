@@ -2,25 +2,20 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { after, it } from 'node:test';
+import { it } from 'node:test';
 import { promisify } from 'node:util';
 import { Store } from 'mqtt';
 import {
-  createMqttApp,
   type MqttApp,
-  type MqttAppOptions,
   MqttConnectionError,
   MqttController,
   MqttOfflineQueueFullError,
   Payload,
-  silentLogger,
   Topic,
   TopicName,
 } from '../../src/index.js';
-import { ChildApp } from '../helpers/child-app.js';
-import { ClientPool } from '../helpers/clients.js';
 import { findExecutable } from '../helpers/executables.js';
-import { type MosquittoBroker, type MosquittoOptions, startMosquitto } from '../helpers/mosquitto.js';
+import { faultKit } from '../helpers/fault-kit.js';
 import { describeMosquitto } from '../helpers/mosquitto-available.js';
 import { missing, publishNumbered, rawPublisher } from '../helpers/numbered.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -31,31 +26,7 @@ const clientId = (name: string) => `flow-${name}-${process.pid}-${++ids}`;
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 describeMosquitto('acks, backpressure, sessions and reconnects (Mosquitto)', () => {
-  const pool = new ClientPool();
-  const apps: MqttApp[] = [];
-  const brokers: MosquittoBroker[] = [];
-  const children: ChildApp[] = [];
-  const broker = async (options: MosquittoOptions = {}) => {
-    const started = await startMosquitto(options);
-    brokers.push(started);
-    return started;
-  };
-  const app = (options: MqttAppOptions) => {
-    const created = createMqttApp({
-      logger: silentLogger,
-      reconnectPeriod: 50,
-      reconnectMaxPeriod: 400,
-      ...options,
-    });
-    apps.push(created);
-    return created;
-  };
-  after(async () => {
-    await Promise.all(children.map((c) => c.kill()));
-    await Promise.all(apps.map((a) => a.stop()));
-    await pool.closeAll();
-    await Promise.all(brokers.map((b) => b.close()));
-  });
+  const { pool, broker, app, child } = faultKit();
 
   /** Drops the app's TCP connection as a network failure would, and waits for the reconnect. */
   const dropConnection = async (target: MqttApp) => {
@@ -420,8 +391,7 @@ describeMosquitto('acks, backpressure, sessions and reconnects (Mosquitto)', () 
       MQTT_WILL_QOS: '1',
       FIXTURE_TOPIC: 'unused/+',
     };
-    const killed = new ChildApp(env);
-    children.push(killed);
+    const killed = child(env);
     await killed.ready.waitFor(1, 10_000);
     const will = collectMessages(observer, 1, 10_000);
     await killed.kill();
@@ -429,8 +399,7 @@ describeMosquitto('acks, backpressure, sessions and reconnects (Mosquitto)', () 
     assert.equal(message!.topic, 'wills/app');
     assert.equal(message!.payload.toString(), 'gone');
 
-    const stopped = new ChildApp(env);
-    children.push(stopped);
+    const stopped = child(env);
     await stopped.ready.waitFor(1, 10_000);
     const next = collectMessages(observer, 1, 10_000);
     assert.equal(await stopped.stop(), 0, `clean exit (stderr: ${stopped.errors})`);

@@ -2,17 +2,14 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  createMqttApp,
-  type MqttApp,
   type MqttAppOptions,
   MqttConnectionError,
   MqttController,
   MqttPublishError,
   Payload,
-  silentLogger,
   Topic,
 } from '../../src/index.js';
-import { ClientPool } from '../helpers/clients.js';
+import { faultKit } from '../helpers/fault-kit.js';
 import { type MosquittoBroker, startMosquitto } from '../helpers/mosquitto.js';
 import { describeMosquitto } from '../helpers/mosquitto-available.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -29,13 +26,8 @@ class SecureController {
 }
 
 describeMosquitto('TLS, authentication, ACLs and websockets (Mosquitto)', () => {
-  const pool = new ClientPool();
-  const apps: MqttApp[] = [];
-  const app = (options: MqttAppOptions) => {
-    const created = createMqttApp({ logger: silentLogger, controllers: [SecureController], ...options });
-    apps.push(created);
-    return created;
-  };
+  const kit = faultKit({});
+  const app = (options: MqttAppOptions) => kit.app({ controllers: [SecureController], ...options });
   /** Starts `options`, publishes through the app itself, and waits for its own controller to get it. */
   const roundTrip = async (options: MqttAppOptions, body: string) => {
     const started = app(options);
@@ -56,11 +48,6 @@ describeMosquitto('TLS, authentication, ACLs and websockets (Mosquitto)', () => 
     assert.ok(error instanceof MqttConnectionError, String(error));
     return error;
   };
-  after(async () => {
-    await Promise.all(apps.map((a) => a.stop()));
-    await pool.closeAll();
-  });
-
   describe('over TLS and websockets, with users', () => {
     let broker: MosquittoBroker;
     before(async () => {
