@@ -71,6 +71,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private version: ProtocolVersion;
   private hasConnected = false;
   private closing = false;
+  private retryAborted = false;
+  private wakeRetry: (() => void) | undefined;
   private lastError: Error | undefined;
   private lastDisconnect: IDisconnectPacket | undefined;
   private connack: IConnackPacket | undefined;
@@ -129,7 +131,43 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   /** Connects for the first time. Rejects with `MqttConnectionError` if the broker cannot be reached or refuses. */
-  async open(): Promise<ConnectInfo> {
+  async open({ retry = false }: { retry?: boolean } = {}): Promise<ConnectInfo> {
+    for (;;) {
+      try {
+        return await this.openOnce();
+      } catch (error) {
+        // A refusal (a CONNACK reason code: bad credentials, not authorized…) is final; an
+        // unreachable broker or a timeout is retried when asked, with the reconnect backoff.
+        if (!retry || this.retryAborted || (error as MqttConnectionError).reasonCode !== undefined)
+          throw error;
+        const delay = this.backoff.next();
+        this.logger.warn(
+          { err: error, broker: this.config.brokerUrl, retryInMs: delay },
+          'MQTT broker not reachable; retrying',
+        );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.wakeRetry = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeRetry = undefined;
+        if (this.retryAborted)
+          throw new MqttConnectionError(`Stopped while waiting for ${this.config.brokerUrl}`, {
+            cause: error,
+          });
+      }
+    }
+  }
+
+  /** Ends a retrying `open()` at its next wait (an attempt under way finishes first). */
+  abortRetry(): void {
+    this.retryAborted = true;
+    this.wakeRetry?.();
+  }
+
+  private async openOnce(): Promise<ConnectInfo> {
     const versions: ProtocolVersion[] = this.config.protocolVersion ? [this.config.protocolVersion] : [5, 4];
     for (let i = 0; ; i++) {
       const version = versions[i]!;

@@ -12,8 +12,9 @@ import { closeServer } from './close-server.js';
 /** Options of {@link useMqtt}: everything `createMqttApp` takes, and how HTTP and MQTT start together. */
 export interface UseMqttOptions extends MqttAppOptions {
   /**
-   * `listen()` starts HTTP at once and connects MQTT in the background, logging a failure
-   * (health answers 503 until connected; a failed first connection is not retried).
+   * `listen()` starts HTTP at once and connects MQTT in the background (health answers 503 until
+   * connected). An unreachable broker is retried with the reconnect backoff
+   * (`retryInitialConnect`); a refusal (bad credentials) is logged and not retried.
    * Default false: MQTT first, HTTP only once it is up.
    */
   connectInBackground?: boolean;
@@ -56,7 +57,10 @@ interface SettableContainer {
  */
 export function useMqtt(app: Koa, options: UseMqttOptions = {}): MqttKoaHandle {
   const { connectInBackground = false, ...appOptions } = options;
-  const mqtt = createMqttApp(appOptions);
+  const mqtt = createMqttApp({
+    ...appOptions,
+    retryInitialConnect: appOptions.retryInitialConnect ?? connectInBackground,
+  });
   const logger = appOptions.logger ?? consoleLogger;
   const stopTimeout = appOptions.stopTimeout ?? 10_000;
   app.context.mqtt = mqtt.service;

@@ -166,7 +166,7 @@ export class MqttApp {
       if (this.state === 'running' && error instanceof MqttConnectionError && error.reasonCode !== undefined)
         void this.hooks.error(error);
     });
-    const info = await this.connection.open();
+    const info = await this.connection.open({ retry: this.options.retryInitialConnect ?? false });
     await this.subscriber.onConnect(info.sessionPresent, true);
     await Promise.all(granted);
     this.state = 'running';
@@ -241,6 +241,7 @@ export class MqttApp {
       return Promise.resolve();
     }
     this.stopping ??= (async () => {
+      this.connection.abortRetry();
       await this.starting?.catch(() => {});
       if (this.state === 'stopped') return;
       this.state = 'stopping';

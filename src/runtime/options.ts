@@ -53,6 +53,12 @@ export interface MqttAppOptions extends MqttConfigInput {
    * `@Topic(…, { deadLetter })` overrides it per handler. Default: none.
    */
   deadLetter?: DeadLetterOptions | string;
+  /**
+   * Keep trying the first connection while the broker is unreachable (with the reconnect
+   * backoff) instead of rejecting `start()`; a refusal (bad credentials) still rejects at once.
+   * Default false; `useMqtt(…, { connectInBackground: true })` turns it on.
+   */
+  retryInitialConnect?: boolean;
   /** ms `stop()` waits for handlers in flight before disconnecting anyway. Default 10000. */
   stopTimeout?: number;
   onConnect?: (...args: HookArgs['connect']) => unknown;

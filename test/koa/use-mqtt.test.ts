@@ -11,7 +11,6 @@ import {
   MqttController,
   type MqttHealthReport,
   type MqttKoaHandle,
-  type MqttLogger,
   mqttHealth,
   Payload,
   silentLogger,
@@ -70,11 +69,6 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-function recordingLogger(): MqttLogger & { errors: Recorder<string> } {
-  const errors = new Recorder<string>();
-  return { ...silentLogger, error: (_obj, msg) => errors.record(msg ?? ''), errors };
 }
 
 const handles: MqttKoaHandle[] = [];
@@ -311,19 +305,28 @@ describe('useMqtt start order', () => {
     assert.equal([...set.values()][0], handle.service);
   });
 
-  it('with connectInBackground, listens at once, logs the failure and answers health 503', async () => {
-    const logger = recordingLogger();
+  it('with connectInBackground, listens at once, answers health 503, and connects once the broker is up', async (t) => {
+    const retries = new Recorder<string>();
+    const logger = { ...silentLogger, warn: (_obj: object, msg?: string) => retries.record(msg ?? '') };
+    const port = await freePort();
     const handle = use(koaApp(), {
-      url: `mqtt://127.0.0.1:${await freePort()}`,
+      url: `mqtt://127.0.0.1:${port}`,
       connectTimeout: 1000,
+      reconnectPeriod: 50,
+      reconnectMaxPeriod: 200,
       connectInBackground: true,
       logger,
     });
     const server = await handle.listen(0, '127.0.0.1');
-    const [message] = await logger.errors.waitFor(1, 5000);
-    assert.match(message!, /MQTT failed to start/);
-    const response = await fetch(`${baseUrl(server)}/health`);
-    assert.equal(response.status, 503);
+    const [message] = await retries.waitFor(1, 5000);
+    assert.match(message!, /MQTT broker not reachable; retrying/);
+    assert.equal((await fetch(`${baseUrl(server)}/health`)).status, 503);
+    const broker = await startEmbeddedBroker({ port });
+    t.after(() => broker.close());
+    await waitFor(async () => (await fetch(`${baseUrl(server)}/health`)).status === 200, {
+      timeout: 5000,
+      message: 'health answers 200 once the broker is up',
+    });
   });
 });
 
