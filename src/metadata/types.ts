@@ -6,8 +6,8 @@ import type { ValidatorOptions } from 'class-validator';
  */
 
 /** A class of any constructor shape. */
-// biome-ignore lint/suspicious/noExplicitAny: constructor parameters are the container's business
-export type Constructable<T = object> = new (...args: any[]) => T;
+// Constructor parameters are the container's business: `never[]` accepts every constructor.
+export type Constructable<T = object> = new (...args: never[]) => T;
 
 export type QoS = 0 | 1 | 2;
 
