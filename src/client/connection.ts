@@ -72,6 +72,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private hasConnected = false;
   private closing = false;
   private retryAborted = false;
+  /** An outage's first connection error was logged; later attempts' errors go to debug. */
+  private outageReported = false;
   private wakeRetry: (() => void) | undefined;
   private lastError: Error | undefined;
   private lastDisconnect: IDisconnectPacket | undefined;
@@ -233,6 +235,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private wire(client: MqttClient): void {
     this.hasConnected = true;
     client.on('connect', () => {
+      this.outageReported = false;
       this.backoff.reset();
       this.lastError = undefined;
       this.lastDisconnect = undefined;
@@ -263,8 +266,15 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
           { err: wrapped, broker: this.config.brokerUrl, reasonCode: wrapped.reasonCode },
           'broker refused the connection; not reconnecting (fix the credentials, then restart the app)',
         );
+      } else if (!this.outageReported) {
+        // Once per outage: a broker that stays down would otherwise log at every attempt.
+        this.outageReported = true;
+        this.logger.error(
+          { err: wrapped, broker: this.config.brokerUrl },
+          'MQTT connection error; reconnecting',
+        );
       } else {
-        this.logger.error({ err: wrapped, broker: this.config.brokerUrl }, 'MQTT connection error');
+        this.logger.debug({ err: wrapped, broker: this.config.brokerUrl }, 'MQTT reconnect attempt failed');
       }
       this.emit('error', wrapped);
     });
