@@ -17,6 +17,7 @@ export class MqttError extends Error {
 
 /** Which rule of MQTT 5.0 §4.7 / §4.8.2 (or of our pattern syntax) a topic broke. */
 export type TopicRule =
+  | 'not-a-string'
   | 'empty'
   | 'too-long'
   | 'null-character'
@@ -38,7 +39,10 @@ export class InvalidTopicError extends MqttError {
   readonly kind: 'topic' | 'filter' | 'pattern';
 
   constructor(kind: 'topic' | 'filter' | 'pattern', topic: string, rule: TopicRule, detail: string) {
-    super(`Invalid topic ${kind} ${quote(topic)}: ${detail}`, 'ERR_MQTT_INVALID_TOPIC');
+    super(
+      `Invalid topic ${kind} ${typeof topic === 'string' ? quote(topic) : `(${typeof topic})`}: ${detail}`,
+      'ERR_MQTT_INVALID_TOPIC',
+    );
     this.topic = topic;
     this.rule = rule;
     this.kind = kind;

@@ -10,7 +10,7 @@ import type { MqttEvents } from '../runtime/events.js';
 import { compileFunction, type MessageHandler } from '../runtime/handler.js';
 import type { Route } from '../runtime/router.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
-import { checkPublishProperties } from './publish-properties.js';
+import { checkPublishFlags, checkPublishProperties } from './publish-properties.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
 
@@ -103,6 +103,7 @@ export class MqttService {
    */
   async publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     validateTopicName(topic);
+    checkPublishFlags(topic, options);
     const encoded = encodePayload(payload);
     const qos = options.qos ?? 0;
     const publishOptions: IClientPublishOptions = {

@@ -1,6 +1,6 @@
 import { MqttPublishError } from '../errors.js';
 import { isValidTopicName } from '../topic/index.js';
-import type { PublishProperties } from './mqtt-service.js';
+import type { PublishOptions, PublishProperties } from './mqtt-service.js';
 
 /**
  * Checks the strings of MQTT 5 publish properties before they reach mqtt.js: a NUL or control
@@ -24,6 +24,19 @@ export function checkPublishProperties(topic: string, properties: PublishPropert
     check(`userProperties key ${JSON.stringify(key)}`, key);
     for (const item of Array.isArray(value) ? value : [value])
       check(`userProperties[${JSON.stringify(key)}]`, item);
+  }
+}
+
+/** Checks `qos`, `retain` and `dup` (mqtt.js fails obscurely on a QoS outside 0–2). Throws `MqttPublishError`. */
+export function checkPublishFlags(topic: string, options: PublishOptions): void {
+  if (options.qos !== undefined && options.qos !== 0 && options.qos !== 1 && options.qos !== 2) {
+    throw new MqttPublishError(topic, `qos must be 0, 1 or 2, got ${String(options.qos)}`);
+  }
+  for (const flag of ['retain', 'dup'] as const) {
+    const value = options[flag];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new MqttPublishError(topic, `${flag} must be a boolean, got ${typeof value}`);
+    }
   }
 }
 

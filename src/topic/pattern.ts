@@ -43,6 +43,14 @@ const noParams = (): Record<string, string> => NO_PARAMS;
 
 /** Parses and validates a pattern; throws `InvalidTopicError` (kind 'pattern') naming the rule broken. */
 export function parsePattern(pattern: string): TopicPattern {
+  if (typeof pattern !== 'string') {
+    throw new InvalidTopicError(
+      'pattern',
+      pattern,
+      'not-a-string',
+      'a topic pattern must be a string (not-a-string)',
+    );
+  }
   const { group, filter: body } = splitSharedFilter(pattern);
   const levels = body.split('/');
   const names: string[] = [];

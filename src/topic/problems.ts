@@ -33,15 +33,21 @@ function problem(rule: TopicRule, sentence: string, section: string): TopicProbl
 }
 
 const EMPTY = problem('empty', 'it must be at least one character long', '4.7.3');
+const NOT_A_STRING: TopicProblem = {
+  rule: 'not-a-string',
+  detail: 'a topic must be a string (not-a-string)',
+};
 
 /** The problem of a topic name (what PUBLISH carries), if any. */
 export function topicNameProblem(topic: string): TopicProblem | undefined {
+  if (typeof topic !== 'string') return NOT_A_STRING;
   if (topic.length === 0) return EMPTY;
   return lengthProblem(topic) ?? scan(topic, 0, topic.length, 'name');
 }
 
 /** The problem of a topic filter (what SUBSCRIBE carries, shared or not), if any. */
 export function topicFilterProblem(filter: string): TopicProblem | undefined {
+  if (typeof filter !== 'string') return NOT_A_STRING;
   if (filter.length === 0) return EMPTY;
   const tooLong = lengthProblem(filter);
   if (tooLong !== undefined) return tooLong;

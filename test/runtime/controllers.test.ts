@@ -225,13 +225,20 @@ for (const target of targets) {
       assert.deepEqual(await got.waitFor(1), ['early/a']);
     });
 
-    it('rejects a publish to an invalid topic and sends nothing', async () => {
+    it('rejects a publish to an invalid topic or with invalid flags, and sends nothing', async () => {
       const app = await start({});
       const wildcardSeen = new Recorder<string>();
       await app.service.subscribe('#', (ctx) => wildcardSeen.record(ctx.topic));
-      for (const bad of ['a/+', 'a/#', '', 'a\u0000b', 'x'.repeat(65_536)]) {
+      const notAString = 42 as unknown as string;
+      for (const bad of ['a/+', 'a/#', '', 'a\u0000b', 'x'.repeat(65_536), notAString]) {
         await assert.rejects(app.service.publish(bad, 'x'), InvalidTopicError);
       }
+      await assert.rejects(app.service.publish('ok', 'x', { qos: 5 as 1 }), /qos must be 0, 1 or 2, got 5/);
+      await assert.rejects(
+        app.service.publish('ok', 'x', { retain: 'yes' as unknown as boolean }),
+        /retain must be a boolean, got string/,
+      );
+      assert.throws(() => app.service.onTopic(notAString, () => {}), InvalidTopicError);
       await barrier(suite.publisher);
       assert.deepEqual(
         wildcardSeen.calls.filter((t) => !t.startsWith('done/')),
