@@ -76,7 +76,7 @@ describe('observability on Mosquitto (MQTT 5)', { skip: mosquittoSkipReason() },
   let publisher: MqttClient;
   const apps: MqttApp[] = [];
 
-  const start = async (options: MqttAppOptions): Promise<MqttApp> => {
+  const create = (options: MqttAppOptions = {}): MqttApp => {
     const app = createMqttApp({
       url: broker.url,
       username: USER,
@@ -88,6 +88,10 @@ describe('observability on Mosquitto (MQTT 5)', { skip: mosquittoSkipReason() },
       ...options,
     });
     apps.push(app);
+    return app;
+  };
+  const start = async (options: MqttAppOptions): Promise<MqttApp> => {
+    const app = create(options);
     await app.start();
     return app;
   };
@@ -113,16 +117,7 @@ describe('observability on Mosquitto (MQTT 5)', { skip: mosquittoSkipReason() },
 
   it('emits typed events for connect, subscribe, publish, publishError, error, offline, reconnect, unsubscribe, disconnect', async () => {
     const seen: Array<{ event: keyof MqttEventMap; detail: unknown }> = [];
-    const app = createMqttApp({
-      url: broker.url,
-      username: USER,
-      password: PASSWORD,
-      protocolVersion: 5,
-      logger: silentLogger,
-      reconnectPeriod: 50,
-      controllers: [Counted],
-    });
-    apps.push(app);
+    const app = create();
     const events = app.service.events;
     events.on('connect', (info) => seen.push({ event: 'connect', detail: info.reconnect }));
     events.on('subscribe', (e) => seen.push({ event: 'subscribe', detail: `${e.filter}:${e.granted}` }));
