@@ -371,8 +371,15 @@ describeMosquitto('acks, backpressure, sessions and reconnects (Mosquitto)', () 
     assert.ok(error.reasonCode === 0x86 || error.reasonCode === 0x87, `reason code ${error.reasonCode}`);
     assert.doesNotMatch(error.message, /secret/);
     assert.equal(subscriber.service.connected, false);
+    // The broker's log reaches us through a pipe, possibly after its CONNACK: count the attempts
+    // only once the refusal itself is in the log.
+    await waitFor(() => /Sending CONNACK to \S+ \(\d, (?:5|134|135)\)/.test(mosquitto.logs()), {
+      timeout: 5000,
+      message: 'the refusal in the broker log',
+    });
     const attempts = count(mosquitto.logs(), 'New connection from');
-    // With a 50 ms backoff, a retry loop would show several attempts in this window.
+    // Nothing to await for "no retry": with a 50 ms backoff, a retry loop would show several
+    // attempts in this window.
     await new Promise((resolve) => setTimeout(resolve, 600));
     assert.equal(count(mosquitto.logs(), 'New connection from'), attempts, 'no reconnect attempts');
     assert.equal(errors.count, 1);
