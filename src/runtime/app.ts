@@ -1,8 +1,9 @@
 import type { ValidatorOptions } from 'class-validator';
 import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/config.js';
 import { type ConnectInfo, Connection } from '../client/connection.js';
+import { subscriptionLimitsError } from '../client/subscription-limits.js';
 import { SubscriptionTable } from '../client/subscriptions.js';
-import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
+import { MqttConfigError, MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
 import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
 import type { PublishOptions } from '../service/mqtt-service.js';
@@ -13,7 +14,7 @@ import { Dispatcher } from './dispatcher.js';
 import { forwardEvents, MqttEvents } from './events.js';
 import { compileMethod } from './handler.js';
 import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from './hooks.js';
-import type { MqttAppOptions } from './options.js';
+import { APP_OPTION_FIELDS, type MqttAppOptions } from './options.js';
 import { Replier } from './reply.js';
 import { type Route, Router } from './router.js';
 import { resolveShareGroup } from './share-group.js';
@@ -58,8 +59,16 @@ export class MqttApp {
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  /** Rejects when `stop()` is called: whatever `start()` awaits then gives up. */
+  private readonly stopped: Promise<never>;
+  private signalStop: (error: Error) => void = () => {};
 
   constructor(private readonly options: MqttAppOptions = {}) {
+    this.stopped = new Promise<never>((_, reject) => {
+      this.signalStop = reject;
+    });
+    this.stopped.catch(() => {});
+    rejectUnknownOptions(options);
     this.config = options.config ?? MqttConfig.from(pickConfig(options));
     this.logger = options.logger ?? consoleLogger;
     this.ack = options.ack ?? 'auto';
@@ -166,9 +175,20 @@ export class MqttApp {
       if (this.state === 'running' && error instanceof MqttConnectionError && error.reasonCode !== undefined)
         void this.hooks.error(error);
     });
-    const info = await this.connection.open({ retry: this.options.retryInitialConnect ?? false });
-    await this.subscriber.onConnect(info.sessionPresent, true);
-    await Promise.all(granted);
+    // A packet the broker refused by disconnecting, and the end of reconnecting, reach onError.
+    this.connection.on('refused', (error) => void this.hooks.error(error));
+    this.connection.on('gaveUp', (error) => void this.hooks.error(error));
+    const info = await this.untilStopped(
+      this.connection.open({ retry: this.options.retryInitialConnect ?? false }),
+    );
+    // Refused before anything is sent, naming every filter the broker does not support.
+    const unsupported = subscriptionLimitsError(
+      this.subscriber.table.all().map((s) => s.filter),
+      info.capabilities,
+    );
+    if (unsupported) throw unsupported;
+    await this.untilStopped(this.subscriber.onConnect(info.sessionPresent, true));
+    await this.untilStopped(Promise.all(granted));
     this.state = 'running';
     this.logger.info(
       {
@@ -179,6 +199,11 @@ export class MqttApp {
       'MQTT connected',
     );
     await this.hooks.run('connect', info);
+  }
+
+  /** `promise`, or a rejection as soon as `stop()` is called. */
+  private untilStopped<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.stopped]);
   }
 
   private async onReconnect(info: ConnectInfo): Promise<void> {
@@ -241,12 +266,30 @@ export class MqttApp {
       return Promise.resolve();
     }
     this.stopping ??= (async () => {
+      const timeout = this.options.stopTimeout ?? 10_000;
+      const deadline = Date.now() + timeout;
       this.connection.abortRetry();
-      await this.starting?.catch(() => {});
+      if (this.state === 'starting') {
+        // A start that finishes in time ends normally; one still waiting (a broker, a SUBACK)
+        // at the deadline gives up and rejects.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          this.starting?.catch(() => {}),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, timeout);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (this.state === 'starting') {
+          this.signalStop(
+            new MqttError(`The MQTT app was stopped while starting (stopTimeout ${timeout} ms)`),
+          );
+          await this.starting?.catch(() => {});
+        }
+      }
       if (this.state === 'stopped') return;
       this.state = 'stopping';
-      const timeout = this.options.stopTimeout ?? 10_000;
-      const drained = await this.dispatcher.drain(timeout);
+      const drained = await this.dispatcher.drain(Math.max(0, deadline - Date.now()));
       if (!drained) {
         this.logger.warn(
           { inFlight: this.dispatcher.inFlight, timeoutMs: timeout },
@@ -254,7 +297,7 @@ export class MqttApp {
         );
       }
       this.service.cancelRequests('The MQTT app stopped before the reply came');
-      await this.connection.close();
+      await this.connection.close(Math.max(1000, Math.min(5000, deadline - Date.now())));
       this.state = 'stopped';
     })();
     return this.stopping;
@@ -271,6 +314,18 @@ function pickConfig(options: MqttAppOptions): MqttConfigInput {
   const picked: Record<string, unknown> = {};
   for (const field of CONFIG_FIELDS) if (options[field] !== undefined) picked[field] = options[field];
   return picked as MqttConfigInput;
+}
+
+/** An option the app does not know (a typo, `server` for `servers`) is an error, not ignored. */
+function rejectUnknownOptions(options: MqttAppOptions): void {
+  const known = new Set<string>([...APP_OPTION_FIELDS, ...CONFIG_FIELDS]);
+  const unknown = Object.keys(options).filter(
+    (key) => !known.has(key) && (options as Record<string, unknown>)[key] !== undefined,
+  );
+  if (unknown.length === 0) return;
+  throw new MqttConfigError(
+    unknown.map((field) => ({ field, problems: ['is not an option of createMqttApp / useMqtt'] })),
+  );
 }
 
 function positive(value: number | undefined): number {

@@ -71,3 +71,37 @@ export interface MqttAppOptions extends MqttConfigInput {
   /** Handler and hook errors. Default: logged with topic and handler name. */
   onError?: (...args: HookArgs['error']) => unknown;
 }
+
+/** Every option of `MqttAppOptions` that is not a connection field: with `CONFIG_FIELDS`, what the app knows. */
+export const APP_OPTION_FIELDS = [
+  'config',
+  'controllers',
+  'container',
+  'logger',
+  'shareGroup',
+  'logPayloads',
+  'ack',
+  'maxInFlight',
+  'ordering',
+  'outgoingStore',
+  'incomingStore',
+  'validation',
+  'deadLetter',
+  'retryInitialConnect',
+  'stopTimeout',
+  'onConnect',
+  'onDisconnect',
+  'onMessage',
+  'onSubscribe',
+  'onUnsubscribe',
+  'onPublish',
+  'onError',
+] as const satisfies ReadonlyArray<keyof MqttAppOptions>;
+
+/** Compile-time check that `APP_OPTION_FIELDS` names every option that is not a config field. */
+type MissingAppOption = Exclude<
+  keyof MqttAppOptions,
+  (typeof APP_OPTION_FIELDS)[number] | keyof MqttConfigInput
+>;
+const allAppOptionsListed: [MissingAppOption] extends [never] ? true : MissingAppOption = true;
+void allAppOptionsListed;

@@ -1,6 +1,7 @@
 import type { Connection } from '../client/connection.js';
 import type { Subscription, SubscriptionSource, SubscriptionTable } from '../client/subscriptions.js';
-import { MqttSubscriptionError } from '../errors.js';
+import { subscriptionLimitsError } from '../client/subscription-limits.js';
+import { type MqttError, MqttSubscriptionError } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
 import { OverlapIndex } from '../topic/overlap-index.js';
 import type { ResolvedSubscriptionOptions } from './definitions.js';
@@ -28,6 +29,8 @@ export class Subscriber {
   private readonly unsent = new Set<string>();
   private flushing: Promise<void> | undefined;
   private again = false;
+  /** Filters whose grant below the asked QoS was warned about (once each). */
+  private readonly downgrades = new Set<string>();
 
   constructor(
     readonly table: SubscriptionTable,
@@ -35,7 +38,7 @@ export class Subscriber {
     private readonly hooks: Hooks,
     private readonly logger: MqttLogger,
     /** Called when the broker refuses a subscription: it was removed from the table. */
-    private readonly onRefused: (subscription: Subscription, error: MqttSubscriptionError) => void,
+    private readonly onRefused: (subscription: Subscription, error: MqttError) => void,
   ) {}
 
   /** Records a wanted subscription; returns it, and a Promise of the granted QoS once the broker acks. */
@@ -120,8 +123,9 @@ export class Subscriber {
   }
 
   private async sendPending(): Promise<void> {
-    const pending = this.table.pending();
+    let pending = this.table.pending();
     if (pending.length === 0) return;
+    pending = this.withoutUnsupported(pending);
     const byId = new Map<number | undefined, Subscription[]>();
     const useIds = this.connection.subscriptionIdsAvailable;
     for (const subscription of pending) {
@@ -147,8 +151,35 @@ export class Subscriber {
     );
   }
 
+  /** Refuses (never sends) what the broker said it does not support: shared or wildcard filters. */
+  private withoutUnsupported(pending: Subscription[]): Subscription[] {
+    const capabilities = this.connection.capabilities;
+    if (capabilities.sharedSubscriptionAvailable && capabilities.wildcardSubscriptionAvailable)
+      return pending;
+    const allowed: Subscription[] = [];
+    for (const subscription of pending) {
+      const error = subscriptionLimitsError([subscription.filter], capabilities);
+      if (!error) {
+        allowed.push(subscription);
+        continue;
+      }
+      this.table.delete(subscription.filter);
+      this.overlaps.remove(subscription.filter, subscription);
+      this.settle(subscription, error);
+      this.onRefused(subscription, error);
+    }
+    return allowed;
+  }
+
   private async acknowledged(subscription: Subscription, code: number): Promise<void> {
     const ok = code < 0x80;
+    if (ok && code < subscription.options.qos && !this.downgrades.has(subscription.filter)) {
+      this.downgrades.add(subscription.filter);
+      this.logger.warn(
+        { filter: subscription.filter, qos: subscription.options.qos, granted: code },
+        `broker granted QoS ${code} for ${JSON.stringify(subscription.filter)} (asked ${subscription.options.qos})`,
+      );
+    }
     if (ok && this.table.get(subscription.filter) === subscription) {
       subscription.state = 'active';
       subscription.formerId = undefined;

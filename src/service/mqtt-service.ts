@@ -1,5 +1,7 @@
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { BrokerCapabilities } from '../client/capabilities.js';
 import type { ProtocolVersion } from '../client/connection.js';
+import { subscriptionLimitsError } from '../client/subscription-limits.js';
 import type { SubscriptionInfo } from '../client/subscriptions.js';
 import { MqttProtocolError } from '../errors.js';
 import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
@@ -80,6 +82,15 @@ export class MqttService {
     return this.app.connection.clientId;
   }
 
+  /**
+   * What the broker allows (Maximum QoS, Retain Available, Maximum Packet Size, shared/wildcard
+   * subscriptions, Receive Maximum, granted session expiry and keep alive, assigned client id…):
+   * from its last CONNACK merged with `brokerLimits`; before the first connection, the declared limits.
+   */
+  get capabilities(): BrokerCapabilities {
+    return this.app.connection.capabilities;
+  }
+
   /** The broker URL without credentials (for logs and health checks). */
   get brokerUrl(): string {
     return this.app.config.brokerUrl;
@@ -157,6 +168,8 @@ export class MqttService {
       : options.share
         ? shareFilter(options.share, pattern.filter)
         : pattern.filter;
+    const unsupported = subscriptionLimitsError([subscriptionFilter], this.app.connection.capabilities);
+    if (unsupported) throw unsupported;
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
       handler: handler ? compileFunction(handler, filter) : undefined,
