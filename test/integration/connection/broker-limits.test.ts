@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Packet } from 'mqtt';
-import { type MqttApp, MqttCapabilityError, MqttError, MqttPublishError } from '../../../src/index.js';
+import {
+  type MqttApp,
+  MqttCapabilityError,
+  MqttError,
+  MqttPublishError,
+  silentLogger,
+} from '../../../src/index.js';
 import { FAST_RECONNECT, faultKit } from '../../helpers/fault-kit.js';
 import type { MosquittoBroker } from '../../helpers/mosquitto.js';
 import { mosquittoSkipReason } from '../../helpers/mosquitto-available.js';
@@ -127,7 +133,9 @@ describe('broker limits on Mosquitto with limits (MQTT 5: announced in the CONNA
 
   it('a packet refused with a DISCONNECT reason code rejects with it, is not resent, and the app carries on', async () => {
     const errors = new Recorder<Error>();
-    const app = kit.app({ url: broker.url, protocolVersion: 5, ...observe({ errors }) });
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_obj: object, msg?: string) => warnings.push(msg ?? '') };
+    const app = kit.app({ url: broker.url, protocolVersion: 5, logger, ...observe({ errors }) });
     await app.start();
     let disconnects = 0;
     app.connection.on('disconnect', () => disconnects++);
@@ -144,6 +152,11 @@ describe('broker limits on Mosquitto with limits (MQTT 5: announced in the CONNA
     );
     await back;
     assert.ok(errors.calls.some((e) => e instanceof MqttPublishError && e.reasonCode === 0x81));
+    // The broker's DISCONNECT is logged once, with its reason.
+    assert.deepEqual(
+      warnings.filter((w) => /disconnected us/.test(w)),
+      ['MQTT broker disconnected us (malformed packet, 0x81); reconnecting'],
+    );
     // Still working, and the refused packet was not sent again on the new connection.
     const reader = await kit.pool.connect(broker.url, { protocolVersion: 5 });
     await reader.subscribeAsync('after/#', { qos: 1 });
