@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Packet } from 'mqtt';
 import {
   type MqttApp,
@@ -9,14 +9,12 @@ import {
   MqttPublishError,
   silentLogger,
 } from '../../../src/index.js';
+import { startMosquittoWithLimits } from '../../helpers/brokers/mosquitto.js';
 import { FAST_RECONNECT, faultKit } from '../../helpers/fault-kit.js';
 import type { MosquittoBroker } from '../../helpers/mosquitto.js';
 import { mosquittoSkipReason } from '../../helpers/mosquitto-available.js';
 import { Recorder } from '../../helpers/recorder.js';
 import { collectMessages, onceEvent, withTimeout } from '../../helpers/wait.js';
-
-/** Mosquitto 2.0's global limits of issue 11 (max_qos is a listener option, tested with brokerLimits). */
-const LIMITS = ['retain_available false', 'max_packet_size 2000', 'max_inflight_messages 2'].join('\n');
 
 /** The PUBLISH packets an app's client writes, as mqtt.js reports them. */
 function sentPublishes(app: MqttApp): Packet[] {
@@ -38,8 +36,10 @@ describe('broker limits on Mosquitto with limits (MQTT 5: announced in the CONNA
   const kit = faultKit();
   let broker: MosquittoBroker;
   before(async () => {
-    broker = await kit.broker({ extraConfig: LIMITS });
+    // max_qos 1, retain_available false, max_packet_size 2000, max_inflight_messages 2.
+    broker = await startMosquittoWithLimits();
   });
+  after(() => broker.close());
 
   it('shows the capabilities on the service', async () => {
     const app = kit.app({ url: broker.url, protocolVersion: 5 });
@@ -49,8 +49,37 @@ describe('broker limits on Mosquitto with limits (MQTT 5: announced in the CONNA
     assert.equal(caps.retainAvailable, false);
     assert.equal(caps.maximumPacketSize, 2000);
     assert.equal(caps.receiveMaximum, 2);
-    assert.equal(caps.maximumQoS, 2);
+    assert.equal(caps.maximumQoS, 1);
     assert.equal(caps.sharedSubscriptionAvailable, true);
+  });
+
+  it('refuses QoS 2 naming the Maximum QoS; downgradeQos publishes at 1 and warns once', async () => {
+    const strict = kit.app({ url: broker.url, protocolVersion: 5 });
+    await strict.start();
+    const sent = sentPublishes(strict);
+    await assert.rejects(
+      strict.service.publish('qos/two', 'x', { qos: 2 }),
+      (error: unknown) =>
+        error instanceof MqttCapabilityError &&
+        error.limit === 'maximumQoS' &&
+        error.value === 2 &&
+        /Maximum QoS is 1/.test(error.message),
+    );
+    assert.equal(sent.length, 0);
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_obj: object, msg?: string) => warnings.push(msg ?? '') };
+    const lenient = kit.app({ url: broker.url, protocolVersion: 5, downgradeQos: true, logger });
+    await lenient.start();
+    const reader = await kit.pool.connect(broker.url, { protocolVersion: 5 });
+    await reader.subscribeAsync('qos/#', { qos: 1 });
+    const arrived = collectMessages(reader, 2, 5000);
+    await lenient.service.publish('qos/two', 'a', { qos: 2 });
+    await lenient.service.publish('qos/two', 'b', { qos: 2 });
+    assert.deepEqual(
+      (await arrived).map((m) => m.packet.qos),
+      [1, 1],
+    );
+    assert.deepEqual(warnings, ['publish QoS lowered to the broker maximum (downgradeQos)']);
   });
 
   it('refuses a retained publish and an oversized one before sending, counting the packet to the byte', async () => {
@@ -89,7 +118,7 @@ describe('broker limits on Mosquitto with limits (MQTT 5: announced in the CONNA
     assert.equal(app.service.connected, true);
   });
 
-  it('holds QoS 1/2 publishes to the Receive Maximum: 50 at once all succeed', async () => {
+  it('holds QoS 1 publishes to the Receive Maximum: 50 at once all succeed', async () => {
     const app = kit.app({ url: broker.url, protocolVersion: 5 });
     await app.start();
     const reader = await kit.pool.connect(broker.url, { protocolVersion: 5 });
@@ -101,12 +130,10 @@ describe('broker limits on Mosquitto with limits (MQTT 5: announced in the CONNA
       if (packet.cmd === 'publish') most = Math.max(most, ++inFlight);
     });
     app.service.client!.on('packetreceive', (packet: Packet) => {
-      if (packet.cmd === 'pubcomp' || packet.cmd === 'puback') inFlight--;
+      if (packet.cmd === 'puback') inFlight--;
     });
     const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) =>
-        app.service.publish(`quota/${i}`, String(i), { qos: (1 + (i % 2)) as 1 | 2 }),
-      ),
+      Array.from({ length: 50 }, (_, i) => app.service.publish(`quota/${i}`, String(i), { qos: 1 })),
     );
     assert.deepEqual(
       results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
@@ -173,10 +200,13 @@ describe('refusals on Mosquitto with limits (MQTT 3.1.1: the broker just closes)
   const kit = faultKit();
   let broker: MosquittoBroker;
   before(async () => {
-    broker = await kit.broker({ extraConfig: LIMITS });
+    // max_qos 1, retain_available false, max_packet_size 2000, max_inflight_messages 2.
+    broker = await startMosquittoWithLimits();
   });
+  after(() => broker.close());
 
   for (const [name, topic, payload, options] of [
+    ['a QoS 2 publish above max_qos', 'refuse/qos', 'x', { qos: 2 as const }],
     ['a retained publish', 'refuse/retained', 'x', { qos: 1 as const, retain: true }],
     ['a packet over max_packet_size', 'refuse/size', Buffer.alloc(5000), { qos: 1 as const }],
   ] as const) {
@@ -195,7 +225,7 @@ describe('refusals on Mosquitto with limits (MQTT 3.1.1: the broker just closes)
         'the refused publish settles',
       );
       assert.ok(error instanceof MqttPublishError, String(error));
-      assert.match(error.message, /refused at QoS 1, not resent.*2 time\(s\) in a row/);
+      assert.match(error.message, /refused at QoS \d, not resent.*2 time\(s\) in a row/);
       // The second close comes while mqtt.js resends its store, before it reports the reconnect:
       // one lost connection and one failed attempt.
       assert.equal(disconnects, 1);
