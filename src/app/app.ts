@@ -134,6 +134,7 @@ export class MqttApp {
     });
     this.connection = connection;
     this.router.identifiers = () => connection.subscriptionIdsAvailable;
+    this.router.covering = () => this.subscriber.coveringMode;
     forwardEvents(this, this.events);
     this.subscriber = new Subscriber(
       new SubscriptionTable(),

@@ -2,7 +2,9 @@ import { type MqttError, MqttSubscriptionError } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
 import type { ResolvedSubscriptionOptions } from '../metadata/definitions.js';
 import { OverlapIndex } from '../topic/overlap-index.js';
+import { isSharedFilter } from '../topic/shared.js';
 import type { Connection } from './connection.js';
+import { CoveringSender } from './covering-sender.js';
 import type { SubscriptionHooks } from './subscription-events.js';
 import { subscriptionLimitsError } from './subscription-limits.js';
 import type { Subscription, SubscriptionSource, SubscriptionTable } from './subscriptions.js';
@@ -31,6 +33,8 @@ export class Subscriber {
   private again = false;
   /** Filters whose grant below the asked QoS was warned about (once each). */
   private readonly downgrades = new Set<string>();
+  /** For brokers sending a copy per subscription without identifiers: the covering wire filters. */
+  readonly covering: CoveringSender;
 
   constructor(
     readonly table: SubscriptionTable,
@@ -39,7 +43,19 @@ export class Subscriber {
     private readonly logger: MqttLogger,
     /** Called when the broker refuses a subscription: it was removed from the table. */
     private readonly onRefused: (subscription: Subscription, error: MqttError) => void,
-  ) {}
+  ) {
+    this.covering = new CoveringSender(connection, logger);
+  }
+
+  /**
+   * Whether the broker's subscriptions are a covering set of non-overlapping filters rather than
+   * the wanted ones: it sends one copy per matching subscription (`brokerLimits.copyPerSubscription`)
+   * and cannot say which (no subscription identifiers).
+   */
+  get coveringMode(): boolean {
+    const capabilities = this.connection.capabilities;
+    return capabilities.copyPerSubscription && !capabilities.subscriptionIdentifiersAvailable;
+  }
 
   /** Records a wanted subscription; returns it, and a Promise of the granted QoS once the broker acks. */
   add(
@@ -77,6 +93,14 @@ export class Subscriber {
       new MqttSubscriptionError(filter, 0x80, { cause: new Error('unsubscribed before SUBACK') }),
     );
     if (removed.state !== 'active') return true;
+    if (this.coveringMode && !isSharedFilter(filter)) {
+      // Its wire filter may cover others: the next sync unsubscribes what no longer is needed.
+      if (this.connection.connected) {
+        await this.flush();
+        await this.hooks.run('unsubscribe', { filters: [filter] });
+      }
+      return true;
+    }
     if (this.connection.connected) await this.unsubscribeAtBroker([filter]);
     else this.unsent.add(filter);
     return true;
@@ -87,7 +111,10 @@ export class Subscriber {
    * pending; with a kept session, also unsubscribe what was dropped while offline.
    */
   async onConnect(sessionPresent: boolean, first: boolean): Promise<void> {
-    if (!sessionPresent || first) this.table.markAllPending();
+    if (!sessionPresent || first) {
+      this.table.markAllPending();
+      this.covering.forget();
+    }
     const dropped = [...this.unsent].filter((filter) => !this.table.get(filter));
     this.unsent.clear();
     if (sessionPresent && dropped.length > 0) {
@@ -123,9 +150,13 @@ export class Subscriber {
   }
 
   private async sendPending(): Promise<void> {
-    let pending = this.table.pending();
+    let pending = this.withoutUnsupported(this.table.pending());
+    if (this.coveringMode) {
+      const plain = this.table.all().filter((s) => !isSharedFilter(s.filter));
+      await this.covering.sync(plain, (subscription, code) => this.acknowledged(subscription, code));
+      pending = pending.filter((s) => isSharedFilter(s.filter));
+    }
     if (pending.length === 0) return;
-    pending = this.withoutUnsupported(pending);
     const byId = new Map<number | undefined, Subscription[]>();
     const useIds = this.connection.subscriptionIdsAvailable;
     for (const subscription of pending) {
