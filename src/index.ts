@@ -8,6 +8,7 @@ export {
   OnDisconnect,
   OnError,
   OnMessage,
+  type OnMessageOptions,
   OnPublish,
   OnSubscribe,
   OnUnsubscribe,
@@ -51,6 +52,7 @@ export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from '.
 export type { UserProperties } from './runtime/message.js';
 export type { ControllerContainer, MqttAppOptions } from './runtime/options.js';
 export type { Ordering } from './runtime/ordering.js';
+export type { PauseTarget } from './runtime/pausing.js';
 export { MAX_DEPTH as MAX_PAYLOAD_DEPTH } from './runtime/payload.js';
 export { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from './runtime/reply.js';
 export { SHARE_GROUP_ENV } from './runtime/share-group.js';

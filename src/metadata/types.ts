@@ -118,6 +118,7 @@ export type HookEvent =
   | 'connect'
   | 'disconnect'
   | 'message'
+  | 'everyMessage'
   | 'subscribe'
   | 'unsubscribe'
   | 'publish'

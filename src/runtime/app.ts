@@ -14,6 +14,7 @@ import { forwardEvents, MqttEvents } from './events.js';
 import { compileMethod } from './handler.js';
 import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from './hooks.js';
 import type { MqttAppOptions } from './options.js';
+import { Pausing } from './pausing.js';
 import { Replier } from './reply.js';
 import { type Route, Router } from './router.js';
 import { resolveShareGroup } from './share-group.js';
@@ -55,6 +56,8 @@ export class MqttApp {
   readonly shareGroup: string | undefined;
   readonly deadLetters: DeadLetters;
   readonly replier: Replier;
+  /** Controller `@Topic` subscriptions paused and resumed at runtime (`service.pause`/`resume`). */
+  readonly pausing: Pausing;
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -136,6 +139,7 @@ export class MqttApp {
         if (this.state === 'running') void this.hooks.error(error);
       },
     );
+    this.pausing = new Pausing(this.definitions, this.router, this.subscriber, this.deadLetters);
     this.service = new MqttService(this);
   }
 
@@ -200,16 +204,29 @@ export class MqttApp {
           this.validation,
         );
         for (const route of handler.routes) {
-          const added = this.subscriber.add(route.subscriptionFilter, route.subscription, 'controller');
-          granted.push(added.granted);
+          const filter = route.subscriptionFilter;
+          const paused = this.pausing.pausedEarly(definition.target, filter, route.pattern.filter);
+          // A route paused before start() is mounted without subscribing; resume() subscribes it.
+          const added = paused ? undefined : this.subscriber.add(filter, route.subscription, 'controller');
           const mounted: Route = {
             handler: compiled,
             pattern: route.pattern,
-            subscription: added.subscription,
+            subscription: added?.subscription,
             ack: route.ack ?? this.ack,
           };
-          this.router.add(mounted);
+          if (added) {
+            granted.push(added.granted);
+            this.router.add(mounted);
+          }
           this.deadLetters.set(mounted, route.deadLetter);
+          this.pausing.add({
+            target: definition.target,
+            filter,
+            options: route.subscription,
+            deadLetter: route.deadLetter,
+            route: mounted,
+            paused,
+          });
         }
       }
       for (const hook of definition.hooks) {
