@@ -1,0 +1,40 @@
+import type { MqttConfig } from '../client/config.js';
+import type { Connection } from '../client/connection.js';
+import type { Subscriber } from '../client/subscriber.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { MqttEvents } from '../dispatch/events.js';
+import type { Hooks } from '../dispatch/hooks.js';
+import type { Router } from '../dispatch/router.js';
+import type { AckMode, Constructable } from '../metadata/types.js';
+
+/** What `pause` and `resume` take: a controller class, or one of its `@Topic` filters. */
+export type PauseTarget = Constructable | string;
+
+/** Pauses and resumes controller `@Topic` subscriptions (implemented in src/app/pausing.ts). */
+export interface ControllerPausing {
+  pause(target: PauseTarget): Promise<string[]>;
+  resume(target: PauseTarget): Promise<string[]>;
+  /** Filters of the paused controller routes. */
+  readonly paused: string[];
+  /** Whether `filter` is a controller `@Topic`'s, as sent or as written. */
+  isControllerFilter(filter: string): boolean;
+}
+
+/**
+ * The parts of an app that its `MqttService` works with. `MqttApp` (src/app/) is the one
+ * implementation; the service depends on this shape, not on the app, so the app can build
+ * its service without an import cycle between the two.
+ */
+export interface MqttServiceHost {
+  readonly config: MqttConfig;
+  readonly connection: Connection;
+  readonly router: Router;
+  readonly hooks: Hooks;
+  readonly subscriber: Subscriber;
+  readonly dispatcher: Dispatcher;
+  readonly events: MqttEvents;
+  /** The app-wide ack mode, the default of runtime subscriptions. */
+  readonly ack: AckMode;
+  /** Pausing of controller `@Topic`s (`pause`, `resume`). */
+  readonly pausing: ControllerPausing;
+}
