@@ -46,6 +46,7 @@ export type {
   ControllerOptions,
   DeadLetterOptions,
   DecoderContext,
+  DtoValidatorOptions,
   PayloadDecoder,
   PayloadOptions,
   QoS,

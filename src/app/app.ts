@@ -1,4 +1,3 @@
-import type { ValidatorOptions } from 'class-validator';
 import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/config.js';
 import { type ConnectInfo, Connection } from '../client/connection.js';
 import type { PublishOptions } from '../client/publish-options.js';
@@ -13,7 +12,9 @@ import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.j
 import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
 import { type ControllerDefinition, defineController } from '../metadata/definitions.js';
 import { resolveShareGroup } from '../metadata/share-group.js';
-import type { AckMode, Constructable } from '../metadata/types.js';
+import type { AckMode, Constructable, DtoValidatorOptions } from '../metadata/types.js';
+import { isDtoType } from '../payload/decode.js';
+import { loadDtoModules } from '../payload/dto-modules.js';
 import { MqttService } from '../service/mqtt-service.js';
 import { DeadLetters } from './dead-letter.js';
 import type { MqttAppOptions } from './options.js';
@@ -48,7 +49,7 @@ export class MqttApp {
   readonly subscriber: Subscriber;
   readonly dispatcher: Dispatcher;
   readonly ack: AckMode;
-  readonly validation: ValidatorOptions | false;
+  readonly validation: DtoValidatorOptions | false;
   readonly definitions: readonly ControllerDefinition[];
   /** connect, reconnect, offline, disconnect, error, subscribe, unsubscribe, publish, publishError. */
   readonly events = new MqttEvents();
@@ -162,6 +163,7 @@ export class MqttApp {
 
   private async boot(): Promise<void> {
     this.state = 'starting';
+    if (this.usesDtos()) await loadDtoModules();
     const granted = this.mountControllers();
     this.connection.on('connect', (info) => void this.onReconnect(info));
     this.connection.on('disconnect', (info) => void this.hooks.run('disconnect', info));
@@ -188,6 +190,17 @@ export class MqttApp {
   private async onReconnect(info: ConnectInfo): Promise<void> {
     await this.subscriber.onConnect(info.sessionPresent, false);
     await this.hooks.run('connect', info);
+  }
+
+  /** Whether a handler takes a DTO class as `@Payload()`: then class-transformer/-validator are loaded. */
+  private usesDtos(): boolean {
+    return this.definitions.some((definition) =>
+      definition.handlers.some((handler) =>
+        handler.record.params.some(
+          (param) => param.kind === 'payload' && !param.payload?.decoder && isDtoType(param.type),
+        ),
+      ),
+    );
   }
 
   /** Instances from the container (or `new`), compiled handlers, routes and subscriptions. */
