@@ -44,10 +44,13 @@ const PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
 export type BrokerProtocol = (typeof PROTOCOLS)[number];
 
 /** Plain-object form of `MqttConfig`, as `createMqttApp({ config })` and `useMqtt` take it. */
-export type MqttConfigInput = Partial<Omit<MqttConfig, 'will' | 'tls' | 'toClientOptions' | 'brokerUrl'>> & {
-  will?: Partial<WillConfig>;
-  tls?: Partial<TlsConfig>;
+export type MqttConfigInput = Optional<Omit<MqttConfig, 'will' | 'tls' | 'toClientOptions' | 'brokerUrl'>> & {
+  will?: Optional<WillConfig> | undefined;
+  tls?: Optional<TlsConfig> | undefined;
 };
+
+/** Every field optional, and `undefined` accepted (`exactOptionalPropertyTypes`: `url: process.env.MQTT_URL`). */
+type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
 /** Every field of `MqttConfig`: what `createMqttApp`/`useMqtt` take from inline options. */
 export const CONFIG_FIELDS = [
