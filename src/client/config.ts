@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
+import type { IClientOptions } from 'mqtt';
+import { type InvalidField, MqttConfigError } from '../errors.js';
+import type { QoS } from '../metadata/types.js';
+import { validateTopicName } from '../topic/validate.js';
+import { BROKER_LIMIT_FIELDS, type BrokerLimits } from './capabilities.js';
 import {
+  fieldProblems,
   IsBoolean,
   IsIn,
   IsInt,
@@ -10,14 +16,7 @@ import {
   Max,
   Min,
   ValidateNested,
-  type ValidationError,
-  validateSync,
-} from 'class-validator';
-import type { IClientOptions } from 'mqtt';
-import { type InvalidField, MqttConfigError } from '../errors.js';
-import type { QoS } from '../metadata/types.js';
-import { validateTopicName } from '../topic/validate.js';
-import { BROKER_LIMIT_FIELDS, type BrokerLimits } from './capabilities.js';
+} from './config-rules.js';
 
 /** The message the broker publishes for us when we vanish without a DISCONNECT. */
 export class WillConfig {
@@ -58,13 +57,16 @@ const PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
 export type BrokerProtocol = (typeof PROTOCOLS)[number];
 
 /** Plain-object form of `MqttConfig`, as `createMqttApp({ config })` and `useMqtt` take it. */
-export type MqttConfigInput = Partial<
+export type MqttConfigInput = Optional<
   Omit<MqttConfig, 'will' | 'tls' | 'brokerLimits' | 'toClientOptions' | 'brokerUrl' | 'brokerUrls'>
 > & {
-  will?: Partial<WillConfig>;
-  tls?: Partial<TlsConfig>;
-  brokerLimits?: BrokerLimits;
+  will?: Optional<WillConfig> | undefined;
+  tls?: Optional<TlsConfig> | undefined;
+  brokerLimits?: Optional<BrokerLimits> | undefined;
 };
+
+/** Every field optional, and `undefined` accepted (`exactOptionalPropertyTypes`: `url: process.env.MQTT_URL`). */
+type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
 /** Every field of `MqttConfig`: what `createMqttApp`/`useMqtt` take from inline options. */
 export const CONFIG_FIELDS = [
@@ -109,8 +111,8 @@ const allConfigFieldsListed: [MissingConfigField] extends [never] ? true : Missi
 void allConfigFieldsListed;
 
 /**
- * Connection settings, validated with class-validator (as fastapi-mqtt's MQTTConfig is
- * with pydantic). Build one with `MqttConfig.from({...})` or `MqttConfig.fromEnv()`.
+ * Connection settings, validated field by field (as fastapi-mqtt's MQTTConfig is with
+ * pydantic; the rules are class-validator's, checked by ./config-rules.ts). Build one with `MqttConfig.from({...})` or `MqttConfig.fromEnv()`.
  * An invalid config throws one `MqttConfigError` listing every invalid field.
  */
 export class MqttConfig {
@@ -123,7 +125,7 @@ export class MqttConfig {
    * Broker URLs (the nodes of a cluster), tried in order on connect and, round-robin, on every
    * reconnect. They share credentials, TLS settings and websocket path. Excludes `url`.
    */
-  @IsOptional() @IsString({ each: true }) @IsNotEmpty({ each: true }) servers?: string[];
+  servers?: string[];
   @IsOptional() @IsString() @IsNotEmpty() host?: string;
   @IsOptional() @IsInt() @Min(1) @Max(65535) port?: number;
   @IsOptional() @IsIn(PROTOCOLS) protocol?: BrokerProtocol;
@@ -190,7 +192,7 @@ export class MqttConfig {
     if (input.tls) config.tls = Object.assign(new TlsConfig(), input.tls);
     if (input.brokerLimits) config.brokerLimits = Object.assign(new BrokerLimitsConfig(), input.brokerLimits);
     const problems = unknownKeys(input);
-    problems.push(...flatten(validateSync(config, { forbidUnknownValues: false })));
+    problems.push(...fieldProblems(config));
     problems.push(...crossFieldProblems(config));
     if (problems.length > 0) throw new MqttConfigError(problems);
     return config;
@@ -379,17 +381,6 @@ function crossFieldProblems(config: MqttConfig): InvalidField[] {
     problems.push({ field: 'password', problems: ['is set without a username'] });
   }
   return problems;
-}
-
-/** class-validator's tree → one line per field; values are never quoted (they may be secrets). */
-function flatten(errors: ValidationError[], parent = ''): InvalidField[] {
-  const fields: InvalidField[] = [];
-  for (const error of errors) {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    if (error.constraints) fields.push({ field, problems: Object.values(error.constraints) });
-    if (error.children?.length) fields.push(...flatten(error.children, field));
-  }
-  return fields;
 }
 
 function stripUndefined<T extends Record<string, unknown>>(object: T): T {
