@@ -45,10 +45,13 @@ const PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
 export type BrokerProtocol = (typeof PROTOCOLS)[number];
 
 /** Plain-object form of `MqttConfig`, as `createMqttApp({ config })` and `useMqtt` take it. */
-export type MqttConfigInput = Partial<Omit<MqttConfig, 'will' | 'tls' | 'toClientOptions' | 'brokerUrl'>> & {
-  will?: Partial<WillConfig>;
-  tls?: Partial<TlsConfig>;
+export type MqttConfigInput = Optional<Omit<MqttConfig, 'will' | 'tls' | 'toClientOptions' | 'brokerUrl'>> & {
+  will?: Optional<WillConfig> | undefined;
+  tls?: Optional<TlsConfig> | undefined;
 };
+
+/** Every field optional, and `undefined` accepted (`exactOptionalPropertyTypes`: `url: process.env.MQTT_URL`). */
+type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
 /** Every field of `MqttConfig`: what `createMqttApp`/`useMqtt` take from inline options. */
 export const CONFIG_FIELDS = [
@@ -255,6 +258,7 @@ function crossFieldProblems(config: MqttConfig): InvalidField[] {
       });
     }
   }
+  problems.push(...clientIdProblems(config));
   if (config.will?.topic) {
     try {
       validateTopicName(config.will.topic);
@@ -265,6 +269,30 @@ function crossFieldProblems(config: MqttConfig): InvalidField[] {
   if (config.password !== undefined && config.username === undefined && !config.url?.includes('@')) {
     problems.push({ field: 'password', problems: ['is set without a username'] });
   }
+  return problems;
+}
+
+/** MQTT 5.0 §1.5.4 / 3.1.1 §1.5.3: a client id is a UTF-8 string of at most 65,535 bytes. */
+const MAX_CLIENT_ID_BYTES = 65_535;
+/** What the connection appends to `clientIdPrefix`: `-` and 12 hex digits. */
+const CLIENT_ID_SUFFIX_BYTES = 13;
+
+function clientIdProblems(config: MqttConfig): InvalidField[] {
+  const problems: InvalidField[] = [];
+  const check = (field: string, value: unknown, max: number) => {
+    if (typeof value !== 'string') return;
+    const bytes = Buffer.byteLength(value);
+    if (bytes > max) {
+      problems.push({
+        field,
+        problems: [
+          `must be at most ${max.toLocaleString('en')} bytes in UTF-8 (MQTT's string limit), got ${bytes.toLocaleString('en')}`,
+        ],
+      });
+    }
+  };
+  check('clientId', config.clientId, MAX_CLIENT_ID_BYTES);
+  check('clientIdPrefix', config.clientIdPrefix, MAX_CLIENT_ID_BYTES - CLIENT_ID_SUFFIX_BYTES);
   return problems;
 }
 

@@ -1,7 +1,14 @@
-import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { ProtocolVersion } from '../client/connection.js';
 import type { SubscriptionInfo } from '../client/subscriptions.js';
-import { MqttProtocolError } from '../errors.js';
+import { MqttOptionError, MqttProtocolError, quote } from '../errors.js';
+import {
+  checkOptions,
+  checkValue,
+  RUNTIME_SUBSCRIPTION_RULES,
+  rules,
+  showPattern,
+} from '../metadata/option-rules.js';
 import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
 import type { MqttApp } from '../runtime/app.js';
 import { resolveSubscription } from '../runtime/definitions.js';
@@ -10,19 +17,18 @@ import type { MqttEvents } from '../runtime/events.js';
 import { compileFunction, type MessageHandler } from '../runtime/handler.js';
 import type { Route } from '../runtime/router.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
-import { checkPublishFlags, checkPublishProperties } from './publish-properties.js';
+import { checkPublishOptions, checkTopicAlias, type PublishProperties } from './publish-properties.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
 
-/** MQTT 5 PUBLISH properties `publish` passes through. */
-export type PublishProperties = NonNullable<IPublishPacket['properties']>;
+export type { PublishProperties } from './publish-properties.js';
 
 export interface PublishOptions {
-  readonly qos?: QoS;
-  readonly retain?: boolean;
-  readonly dup?: boolean;
+  readonly qos?: QoS | undefined;
+  readonly retain?: boolean | undefined;
+  readonly dup?: boolean | undefined;
   /** MQTT 5 only: user properties, message expiry, content type, response topic, correlation data… */
-  readonly properties?: PublishProperties;
+  readonly properties?: PublishProperties | undefined;
 }
 
 export interface PublishResult {
@@ -33,7 +39,7 @@ export interface PublishResult {
 }
 
 export interface RuntimeSubscribeOptions extends SubscriptionOptions {
-  readonly ack?: AckMode;
+  readonly ack?: AckMode | undefined;
 }
 
 export interface SubscribeResult {
@@ -99,11 +105,13 @@ export class MqttService {
    * Publishes `payload` (objects and arrays as JSON, strings as UTF-8, Buffers and typed arrays
    * as they are, numbers and booleans as text, null/undefined empty). Resolves when the broker
    * acknowledged it (QoS 1/2) or it was written (QoS 0). An invalid topic rejects with
-   * `InvalidTopicError` and nothing is sent.
+   * `InvalidTopicError`, an invalid option with `MqttOptionError`, and nothing is sent.
    */
   async publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     validateTopicName(topic);
-    checkPublishFlags(topic, options);
+    const where = `publish(${quote(topic)})`;
+    checkPublishOptions(where, options);
+    checkTopicAlias(where, options.properties?.topicAlias, this.app.topicAliasMaximum);
     const encoded = encodePayload(payload);
     const qos = options.qos ?? 0;
     const publishOptions: IClientPublishOptions = {
@@ -116,10 +124,7 @@ export class MqttService {
         encoded.contentType && options.properties?.contentType === undefined
           ? { ...options.properties, contentType: encoded.contentType }
           : options.properties;
-      if (properties) {
-        checkPublishProperties(topic, properties);
-        publishOptions.properties = properties;
-      }
+      if (properties) publishOptions.properties = properties as IClientPublishOptions['properties'];
     } else if (options.properties && Object.keys(options.properties).length > 0) {
       throw new MqttProtocolError(
         `Publish to ${JSON.stringify(topic)}: properties (${Object.keys(options.properties).join(', ')}) need MQTT 5, but this connection speaks MQTT 3.1.1`,
@@ -151,12 +156,24 @@ export class MqttService {
     handler?: MessageHandler,
     options: RuntimeSubscribeOptions = {},
   ): Promise<SubscribeResult> {
+    const where = `subscribe(${showPattern(filter)})`;
     const pattern = parsePattern(filter);
+    if (handler !== undefined) checkValue(where, 'handler', handler, rules.function);
+    checkOptions(where, RUNTIME_SUBSCRIPTION_RULES, options);
     const subscriptionFilter = pattern.group
       ? pattern.subscriptionFilter
       : options.share
         ? shareFilter(options.share, pattern.filter)
         : pattern.filter;
+    if (options.noLocal && subscriptionFilter !== pattern.filter) {
+      // [MQTT-3.8.3-4]: the broker would close the connection.
+      throw new MqttOptionError(
+        where,
+        'noLocal',
+        true,
+        `false on a shared subscription (${quote(subscriptionFilter)}): MQTT 5 forbids noLocal there (MQTT-3.8.3-4)`,
+      );
+    }
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
       handler: handler ? compileFunction(handler, filter) : undefined,
@@ -206,9 +223,11 @@ export class MqttService {
    * function that removes it.
    */
   onTopic(filter: string, handler: MessageHandler): () => void {
+    const pattern = parsePattern(filter);
+    checkValue(`onTopic(${quote(filter)})`, 'handler', handler, rules.function);
     const route: Route = {
       handler: compileFunction(handler, filter),
-      pattern: parsePattern(filter),
+      pattern,
       subscription: undefined,
       ack: this.app.ack,
     };
