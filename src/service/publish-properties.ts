@@ -1,14 +1,7 @@
-import type { IPublishPacket } from 'mqtt';
+import type { PublishProperties } from '../client/publish-options.js';
 import { MqttOptionError } from '../errors.js';
 import { checkOptions, QOS_RULE, type Rule, type RuleTable, rule, rules } from '../metadata/option-rules.js';
 import { isValidTopicName } from '../topic/index.js';
-
-type MqttPublishProperties = NonNullable<IPublishPacket['properties']>;
-
-/** MQTT 5 PUBLISH properties `publish` passes through (each may be given as `undefined`). */
-export type PublishProperties = {
-  [K in keyof MqttPublishProperties]?: MqttPublishProperties[K] | undefined;
-};
 
 const CONTROL = 'without control characters (U+0000–U+001F, U+007F–U+009F)';
 
