@@ -124,29 +124,39 @@ export const PAYLOAD_RULES = {
  * `undefined` means "not given" (so `{ qos: process.env.X ? 1 : undefined }` is fine); options
  * the table does not know are left alone (TypeScript reports them; they have no effect).
  */
-export function checkOptions(where: string, table: RuleTable, options: unknown, path = ''): void {
+export function checkOptions(where: Where, table: RuleTable, options: unknown, path = ''): void {
   if (options === undefined) return;
-  if (!isObject(options)) throw new MqttOptionError(where, path || 'options', options, 'an object');
+  if (!isObject(options)) throw new MqttOptionError(place(where), path || 'options', options, 'an object');
   for (const key in options) {
     const value = options[key];
     if (value === undefined) continue;
     const check = table[key];
     if (check === undefined) continue;
     const option = path ? `${path}.${key}` : key;
-    if (!check.test(value)) throw new MqttOptionError(where, option, value, check.text);
+    if (!check.test(value)) throw new MqttOptionError(place(where), option, value, check.text);
     if (check.nested) checkOptions(where, check.nested, value, option);
     if (check.each) {
       for (const [name, item] of Object.entries(value as object)) {
         if (!check.each.test(item))
-          throw new MqttOptionError(where, `${option}[${quote(name)}]`, item, check.each.text);
+          throw new MqttOptionError(place(where), `${option}[${quote(name)}]`, item, check.each.text);
       }
     }
   }
 }
 
 /** Throws `MqttOptionError` unless `value` passes `check` (for a positional argument). */
-export function checkValue(where: string, name: string, value: unknown, check: Rule): void {
-  if (!check.test(value)) throw new MqttOptionError(where, name, value, check.text);
+export function checkValue(where: Where, name: string, value: unknown, check: Rule): void {
+  if (!check.test(value)) throw new MqttOptionError(place(where), name, value, check.text);
+}
+
+/**
+ * The call the options were given to, for the error: a string, or a function making it, so that a
+ * hot path (`publish`) builds it only when an option is wrong.
+ */
+export type Where = string | (() => string);
+
+function place(where: Where): string {
+  return typeof where === 'string' ? where : where();
 }
 
 /** `"text"` or `(number)`: how a user's pattern is shown in `where`. */

@@ -100,7 +100,7 @@ export class MqttService {
    */
   async publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     validateTopicName(topic);
-    const where = `publish(${quote(topic)})`;
+    const where = () => `publish(${quote(topic)})`;
     checkPublishOptions(where, options);
     checkTopicAlias(where, options.properties?.topicAlias, this.app.topicAliasMaximum);
     const encoded = encodePayload(payload);

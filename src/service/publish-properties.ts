@@ -1,6 +1,14 @@
 import type { PublishProperties } from '../client/publish-options.js';
 import { MqttOptionError } from '../errors.js';
-import { checkOptions, QOS_RULE, type Rule, type RuleTable, rule, rules } from '../metadata/option-rules.js';
+import {
+  checkOptions,
+  QOS_RULE,
+  type Rule,
+  type RuleTable,
+  rule,
+  rules,
+  type Where,
+} from '../metadata/option-rules.js';
 import { isValidTopicName } from '../topic/index.js';
 
 const CONTROL = 'without control characters (U+0000–U+001F, U+007F–U+009F)';
@@ -53,7 +61,7 @@ export const PUBLISH_RULES = {
 } as const satisfies RuleTable;
 
 /** Throws `MqttOptionError` for the first publish option that breaks its rule; sends nothing. */
-export function checkPublishOptions(where: string, options: unknown): void {
+export function checkPublishOptions(where: Where, options: unknown): void {
   checkOptions(where, PUBLISH_RULES, options);
 }
 
@@ -62,10 +70,10 @@ export function checkPublishOptions(where: string, options: unknown): void {
  * the broker takes no aliases). `maximum` undefined: not known (not connected yet, or MQTT 3.1.1,
  * where properties are refused anyway), and only the spec's range applies.
  */
-export function checkTopicAlias(where: string, alias: number | undefined, maximum: number | undefined): void {
+export function checkTopicAlias(where: Where, alias: number | undefined, maximum: number | undefined): void {
   if (alias === undefined || maximum === undefined || alias <= maximum) return;
   throw new MqttOptionError(
-    where,
+    typeof where === 'string' ? where : where(),
     'properties.topicAlias',
     alias,
     maximum === 0
