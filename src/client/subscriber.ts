@@ -1,4 +1,4 @@
-import { type MqttError, MqttSubscriptionError } from '../errors.js';
+import { type MqttError, MqttProtocolError, MqttSubscriptionError } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
 import type { ResolvedSubscriptionOptions } from '../metadata/definitions.js';
 import { OverlapIndex } from '../topic/overlap-index.js';
@@ -150,7 +150,7 @@ export class Subscriber {
   }
 
   private async sendPending(): Promise<void> {
-    let pending = this.withoutUnsupported(this.table.pending());
+    let pending = this.withoutUnsupported(this.refuseMqtt5Only(this.table.pending()));
     if (this.coveringMode) {
       const plain = this.table.all().filter((s) => !isSharedFilter(s.filter));
       await this.covering.sync(plain, (subscription, code) => this.acknowledged(subscription, code));
@@ -202,6 +202,40 @@ export class Subscriber {
     return allowed;
   }
 
+  /**
+   * On MQTT 3.1.1, SUBSCRIBE carries only a QoS: noLocal, retainAsPublished and retainHandling
+   * would be dropped without a word (a noLocal handler would get its own messages). Such
+   * subscriptions are refused here, as the broker would refuse a filter, and never sent.
+   */
+  private refuseMqtt5Only(pending: Subscription[]): Subscription[] {
+    if (this.connection.protocolVersion === 5) return pending;
+    const sendable: Subscription[] = [];
+    for (const subscription of pending) {
+      const { noLocal, retainAsPublished, retainHandling } = subscription.options;
+      const used = [
+        noLocal ? 'noLocal' : '',
+        retainAsPublished ? 'retainAsPublished' : '',
+        retainHandling !== 0 ? `retainHandling ${retainHandling}` : '',
+      ].filter((option) => option !== '');
+      if (used.length === 0) sendable.push(subscription);
+      else
+        this.refuse(
+          subscription,
+          new MqttProtocolError(
+            `Subscription to ${JSON.stringify(subscription.filter)}: ${used.join(', ')} need${used.length === 1 ? 's' : ''} MQTT 5, but this connection speaks MQTT 3.1.1 (the broker would ignore ${used.length === 1 ? 'it' : 'them'}); not subscribed`,
+          ),
+        );
+    }
+    return sendable;
+  }
+
+  private refuse(subscription: Subscription, error: MqttError): void {
+    this.table.delete(subscription.filter);
+    this.overlaps.remove(subscription.filter, subscription);
+    this.settle(subscription, error);
+    this.onRefused(subscription, error);
+  }
+
   private async acknowledged(subscription: Subscription, code: number): Promise<void> {
     const ok = code < 0x80;
     if (ok && code < subscription.options.qos && !this.downgrades.has(subscription.filter)) {
@@ -218,11 +252,7 @@ export class Subscriber {
       subscription.granted = code as 0 | 1 | 2;
       this.settle(subscription, code);
     } else if (!ok) {
-      const error = new MqttSubscriptionError(subscription.filter, code);
-      this.table.delete(subscription.filter);
-      this.overlaps.remove(subscription.filter, subscription);
-      this.settle(subscription, error);
-      this.onRefused(subscription, error);
+      this.refuse(subscription, new MqttSubscriptionError(subscription.filter, code));
     }
     await this.hooks.run('subscribe', { filter: subscription.filter, granted: code, ok });
   }
