@@ -39,6 +39,7 @@ export type {
 export { createMqttApp, MqttApp } from './runtime/app.js';
 export { MqttContext, type TopicParams } from './runtime/context.js';
 export { DEAD_LETTER_PROPERTIES, type DeadLetterEnvelope } from './runtime/dead-letter.js';
+export type { FlowStats } from './runtime/dispatcher.js';
 export { type EncodedPayload, encodePayload } from './runtime/encode.js';
 export {
   type MqttEventMap,
@@ -46,6 +47,7 @@ export {
   MqttEvents,
   type PublishErrorEvent,
 } from './runtime/events.js';
+export { DEFAULT_MAX_QUEUED, type Overflow } from './runtime/flow-options.js';
 export type { MessageHandler } from './runtime/handler.js';
 export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from './runtime/hooks.js';
 export type { UserProperties } from './runtime/message.js';

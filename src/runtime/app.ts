@@ -2,7 +2,12 @@ import type { ValidatorOptions } from 'class-validator';
 import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/config.js';
 import { type ConnectInfo, Connection } from '../client/connection.js';
 import { SubscriptionTable } from '../client/subscriptions.js';
-import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
+import {
+  MqttConnectionError,
+  MqttDefinitionError,
+  MqttError,
+  type MqttSubscriptionError,
+} from '../errors.js';
 import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
 import type { PublishOptions } from '../service/mqtt-service.js';
@@ -11,6 +16,14 @@ import { DeadLetters } from './dead-letter.js';
 import { type ControllerDefinition, defineController } from './definitions.js';
 import { Dispatcher } from './dispatcher.js';
 import { forwardEvents, MqttEvents } from './events.js';
+import {
+  DEFAULT_MAX_QUEUED,
+  overflowOption,
+  pauseLimitMs,
+  positiveInteger,
+  receiveMaximumFor,
+  timeoutOption,
+} from './flow-options.js';
 import { compileMethod } from './handler.js';
 import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from './hooks.js';
 import type { MqttAppOptions } from './options.js';
@@ -55,6 +68,10 @@ export class MqttApp {
   readonly shareGroup: string | undefined;
   readonly deadLetters: DeadLetters;
   readonly replier: Replier;
+  /** Controller subscriptions the broker refused after `start()` resolved (a late SUBACK): `/health` reports them. */
+  readonly subscriptionErrors: MqttSubscriptionError[] = [];
+  /** The app-wide `handlerTimeout` (ms), if any. */
+  readonly handlerTimeout: number | undefined;
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -101,8 +118,15 @@ export class MqttApp {
       report,
     );
     this.replier = new Replier(publish, report);
+    const maxInFlight = positiveInteger('maxInFlight', options.maxInFlight, Number.POSITIVE_INFINITY);
+    const maxQueued = positiveInteger('maxQueued', options.maxQueued, DEFAULT_MAX_QUEUED);
+    this.handlerTimeout = timeoutOption('handlerTimeout', options.handlerTimeout);
     this.dispatcher = new Dispatcher(this.router, this.hooks, {
-      maxInFlight: positive(options.maxInFlight),
+      maxInFlight,
+      maxQueued,
+      overflow: overflowOption(options.overflow),
+      handlerTimeout: this.handlerTimeout,
+      pauseLimit: () => pauseLimitMs(this.config.keepalive),
       ordering: options.ordering,
       acks: {
         get generation() {
@@ -122,6 +146,7 @@ export class MqttApp {
     const connection = new Connection(this.config, this.dispatcher.onPacket, this.logger, {
       incomingStore: options.incomingStore,
       outgoingStore: options.outgoingStore,
+      receiveMaximum: receiveMaximumFor(maxInFlight, maxQueued),
     });
     this.connection = connection;
     this.router.identifiers = () => connection.subscriptionIdsAvailable;
@@ -133,7 +158,9 @@ export class MqttApp {
       this.logger,
       (subscription, error) => {
         this.service.forgetRefused(subscription.filter);
-        if (this.state === 'running') void this.hooks.error(error);
+        if (this.state !== 'running') return;
+        if (subscription.controllerRefs > 0) this.subscriptionErrors.push(error);
+        void this.hooks.error(error);
       },
     );
     this.service = new MqttService(this);
@@ -159,7 +186,11 @@ export class MqttApp {
   private async boot(): Promise<void> {
     this.state = 'starting';
     const granted = this.mountControllers();
-    this.connection.on('connect', (info) => void this.onReconnect(info));
+    // Synchronously, before the new connection's first PUBLISH is read.
+    this.connection.on('connect', (info) => {
+      this.dispatcher.connected(info.sessionPresent);
+      void this.onReconnect(info);
+    });
     this.connection.on('disconnect', (info) => void this.hooks.run('disconnect', info));
     // A refused CONNACK after start (credentials changed, client banned) ends reconnecting: report it.
     this.connection.on('error', (error) => {
@@ -167,8 +198,16 @@ export class MqttApp {
         void this.hooks.error(error);
     });
     const info = await this.connection.open({ retry: this.options.retryInitialConnect ?? false });
-    await this.subscriber.onConnect(info.sessionPresent, true);
-    await Promise.all(granted);
+    this.dispatcher.connected(info.sessionPresent);
+    const subscribed = this.subscriber.onConnect(info.sessionPresent, true).then(() => Promise.all(granted));
+    if (info.sessionPresent) {
+      // The broker kept our session, subscriptions included: ready once they are confirmed or after
+      // a short wait, whichever comes first. A refusal after that reaches onError and /health.
+      subscribed.catch(() => {});
+      await Promise.race([subscribed, delay(SESSION_READY_WAIT_MS)]);
+    } else {
+      await subscribed;
+    }
     this.state = 'running';
     this.logger.info(
       {
@@ -207,6 +246,7 @@ export class MqttApp {
             pattern: route.pattern,
             subscription: added.subscription,
             ack: route.ack ?? this.ack,
+            lane: this.dispatcher.laneFor(route.concurrency, route.handlerTimeout),
           };
           this.router.add(mounted);
           this.deadLetters.set(mounted, route.deadLetter);
@@ -273,9 +313,14 @@ function pickConfig(options: MqttAppOptions): MqttConfigInput {
   return picked as MqttConfigInput;
 }
 
-function positive(value: number | undefined): number {
-  if (value === undefined) return Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(value) || value < 1)
-    throw new MqttDefinitionError(`maxInFlight must be a positive integer, got ${value}`);
-  return value;
+/**
+ * How long `start()` waits for SUBACKs when the broker kept the session: the subscriptions are
+ * known to it already. (Without the session, `start()` waits for every SUBACK: since messages
+ * are taken off the socket at once, a SUBACK queued behind a backlog arrives within one
+ * Receive Maximum / in-flight window of messages.)
+ */
+const SESSION_READY_WAIT_MS = 200;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -10,6 +10,7 @@ import type {
   TopicOptions,
 } from '../metadata/types.js';
 import { joinTopic, parsePattern, shareFilter, type TopicPattern } from '../topic/index.js';
+import { positiveInteger, timeoutOption } from './flow-options.js';
 
 /** One `@Topic` of a handler, compiled: the pattern joined to the prefix, and what to subscribe. */
 export interface RouteDefinition {
@@ -22,6 +23,10 @@ export interface RouteDefinition {
   readonly ack: AckMode | undefined;
   /** `@Topic(…, { deadLetter })`, checked when the app mounts the handler. */
   readonly deadLetter: TopicOptions['deadLetter'];
+  /** `@Topic` concurrency, checked. */
+  readonly concurrency: number | undefined;
+  /** `@Topic` handlerTimeout, else the controller's; undefined: the app's. */
+  readonly handlerTimeout: number | undefined;
 }
 
 export interface ResolvedSubscriptionOptions {
@@ -116,6 +121,7 @@ function defineRoute(
       subscription,
       ack: options.ack,
       deadLetter: options.deadLetter,
+      ...flowOptions(name, options, controllerOptions),
     };
   } catch (error) {
     if (error instanceof InvalidTopicError) {
@@ -126,6 +132,22 @@ function defineRoute(
     }
     throw error;
   }
+}
+
+/** `concurrency` and `handlerTimeout` of one `@Topic`, checked; the `@Topic` timeout beats the controller's. */
+function flowOptions(
+  name: string,
+  options: TopicOptions,
+  controllerOptions: ControllerOptions,
+): { concurrency: number | undefined; handlerTimeout: number | undefined } {
+  const concurrency =
+    options.concurrency === undefined
+      ? undefined
+      : positiveInteger(`${name}: @Topic concurrency`, options.concurrency, 1);
+  const handlerTimeout =
+    timeoutOption(`${name}: @Topic handlerTimeout`, options.handlerTimeout) ??
+    timeoutOption(`${name}: @MqttController handlerTimeout`, controllerOptions.handlerTimeout);
+  return { concurrency, handlerTimeout };
 }
 
 /** `@Topic` share beats the controller's, which beats the app's; `false` at any level opts out. */

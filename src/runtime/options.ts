@@ -3,6 +3,7 @@ import type { IStore } from 'mqtt';
 import type { MqttConfig, MqttConfigInput } from '../client/config.js';
 import type { MqttLogger } from '../logger.js';
 import type { AckMode, Constructable, DeadLetterOptions } from '../metadata/types.js';
+import type { Overflow } from './flow-options.js';
 import type { HookArgs } from './hooks.js';
 import type { Ordering } from './ordering.js';
 
@@ -31,12 +32,30 @@ export interface MqttAppOptions extends MqttConfigInput {
   logPayloads?: boolean;
   /** Default acknowledgement mode of handlers. Default `auto`. */
   ack?: AckMode;
-  /** Most handler executions at once; when reached, reading from the broker pauses. Default unlimited. */
+  /**
+   * Most handler runs at once, app-wide, across reconnects and redeliveries; messages past it
+   * wait in a local queue (see `maxQueued`) while the connection keeps reading. Also sets the
+   * MQTT 5 Receive Maximum (`maxInFlight + maxQueued`, at most 65,535). Default unlimited.
+   */
   maxInFlight?: number;
   /**
-   * `per-topic`: messages on the same topic are handled one after another, in arrival order
-   * (different topics still run concurrently); messages waiting count toward `maxInFlight`.
-   * Default `none`.
+   * Messages received and waiting for a slot, per QoS class (0, and 1/2). Past it, QoS 0 messages
+   * are dropped (`overflow`) and, for QoS 1/2 (a broker that sends beyond the Receive Maximum or
+   * MQTT 3.1.1's in-flight window), reading pauses briefly (at most a quarter of the keepalive at
+   * a time). Default 1000. See docs/delivery.md.
+   */
+  maxQueued?: number;
+  /** Which QoS 0 message is dropped when `maxQueued` are waiting: `drop-oldest` (default) or `drop-newest`. */
+  overflow?: Overflow;
+  /**
+   * ms after which a handler run is failed with `MqttHandlerTimeoutError` (to `onError`), its
+   * slot freed and, with `after-handler`, the message acknowledged as failed. The run itself
+   * cannot be stopped. `@MqttController`, `@Topic` and `subscribe` options override it. Default: none.
+   */
+  handlerTimeout?: number;
+  /**
+   * `per-topic`: one handler's messages on the same topic are handled one after another, in
+   * arrival order (different topics still run concurrently). Default `none`.
    */
   ordering?: Ordering;
   /**

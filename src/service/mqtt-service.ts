@@ -7,6 +7,7 @@ import type { MqttApp } from '../runtime/app.js';
 import { resolveSubscription } from '../runtime/definitions.js';
 import { encodePayload } from '../runtime/encode.js';
 import type { MqttEvents } from '../runtime/events.js';
+import { positiveInteger, timeoutOption } from '../runtime/flow-options.js';
 import { compileFunction, type MessageHandler } from '../runtime/handler.js';
 import type { Route } from '../runtime/router.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
@@ -34,6 +35,10 @@ export interface PublishResult {
 
 export interface RuntimeSubscribeOptions extends SubscriptionOptions {
   readonly ack?: AckMode;
+  /** Most runs of this handler at once (within the app's `maxInFlight`). Default: no limit of its own. */
+  readonly concurrency?: number;
+  /** ms after which a run of this handler fails with `MqttHandlerTimeoutError`; 0: none. Default: the app's. */
+  readonly handlerTimeout?: number;
 }
 
 export interface SubscribeResult {
@@ -88,6 +93,11 @@ export class MqttService {
   /** Handler executions running now. */
   get inFlight(): number {
     return this.app.dispatcher.inFlight;
+  }
+
+  /** Messages received and waiting for a handler slot (see `maxQueued`). */
+  get queued(): number {
+    return this.app.dispatcher.queued;
   }
 
   /** Everything subscribed or waiting to be, with QoS and who asked (Flask-MQTT's `topics`). */
@@ -157,12 +167,18 @@ export class MqttService {
       : options.share
         ? shareFilter(options.share, pattern.filter)
         : pattern.filter;
+    const concurrency =
+      options.concurrency === undefined
+        ? undefined
+        : positiveInteger('subscribe concurrency', options.concurrency, 1);
+    const handlerTimeout = timeoutOption('subscribe handlerTimeout', options.handlerTimeout);
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
       handler: handler ? compileFunction(handler, filter) : undefined,
       pattern,
       subscription: added.subscription,
       ack: options.ack ?? this.app.ack,
+      lane: this.app.dispatcher.laneFor(concurrency, handlerTimeout),
     };
     this.app.router.add(route);
     const routes = this.runtime.get(subscriptionFilter) ?? [];

@@ -1,0 +1,107 @@
+import { Fifo } from './fifo.js';
+import type { Lane } from './lane.js';
+
+/** What the scheduler runs: one handler for one message. */
+export interface Schedulable<J> {
+  readonly topic: string;
+  readonly lane: Lane<J & Schedulable<J>>;
+  /** A job given up before it started (dropped by the overflow policy, or stopping). */
+  readonly cancelled: boolean;
+}
+
+/**
+ * Decides when each handler run starts, so that at once there are never more than
+ * `maxInFlight` runs app-wide, nor more than a lane's `concurrency` runs of one handler, and
+ * (with per-topic ordering) never two runs of one handler for one topic. A job passes three
+ * gates in order: its topic (per-topic ordering), its lane's concurrency, then an app-wide
+ * slot. Waiting jobs are kept in FIFO queues; nothing here blocks the socket. `start` may
+ * call `finish` synchronously (a synchronous handler): `pump` is not re-entered, so a long
+ * backlog of synchronous handlers runs in a loop, not in a deepening stack.
+ */
+export class Scheduler<J extends Schedulable<J>> {
+  /** Runs started and not finished (a run that timed out is finished). */
+  running = 0;
+  private readonly ready = new Fifo<J>();
+  private pumping = false;
+
+  constructor(
+    private readonly maxInFlight: number,
+    private readonly ordered: boolean,
+    private readonly start: (job: J) => void,
+  ) {}
+
+  /** Jobs admitted by their lane and waiting only for an app-wide slot. */
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
+  /** Takes a job; starts it at once if every gate is open. */
+  submit(job: J): void {
+    if (this.ordered) {
+      const topics = job.lane.topics;
+      if (topics.has(job.topic)) {
+        let behind = topics.get(job.topic);
+        if (behind === undefined) {
+          behind = new Fifo<J>();
+          topics.set(job.topic, behind);
+        }
+        behind.push(job);
+        return;
+      }
+      topics.set(job.topic, undefined);
+    }
+    this.admit(job);
+    this.pump();
+  }
+
+  /** A started job ended (settled, or given up on after its timeout): frees its places. */
+  finish(job: J): void {
+    this.running--;
+    this.release(job);
+    this.pump();
+  }
+
+  /** Starts ready jobs while app-wide slots are free. */
+  pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.running < this.maxInFlight) {
+        const job = this.ready.shift();
+        if (job === undefined) break;
+        if (job.cancelled) {
+          this.release(job);
+          continue;
+        }
+        this.running++;
+        this.start(job);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Past the topic gate: takes a place in its lane, or waits for one. */
+  private admit(job: J): void {
+    const lane = job.lane;
+    if (lane.running >= lane.concurrency) {
+      lane.waiting.push(job);
+      return;
+    }
+    lane.running++;
+    this.ready.push(job);
+  }
+
+  /** Gives back the lane place (and the topic) of a job that ended or was skipped. */
+  private release(job: J): void {
+    const lane = job.lane;
+    lane.running--;
+    if (this.ordered) {
+      const behind = lane.topics.get(job.topic);
+      const next = behind?.shift();
+      if (next === undefined) lane.topics.delete(job.topic);
+      else this.admit(next); // it inherits the topic
+    }
+    if (lane.waiting.length > 0 && lane.running < lane.concurrency) this.admit(lane.waiting.shift()!);
+  }
+}
