@@ -78,6 +78,10 @@ export class Dispatcher {
   private readonly acks: AckQueue;
   private readonly scheduler: Scheduler<Job>;
   private readonly defaultLane: Lane<Job>;
+  /** Every lane, for `Scheduler.purge`. */
+  private readonly lanes = new Set<Lane<Job>>();
+  /** Deliveries cancelled since the queues were last purged of them. */
+  private cancelledSincePurge = 0;
   private readonly redeliveries = new Redeliveries();
   private readonly maxQueued: number;
   private readonly overflow: Overflow;
@@ -103,6 +107,7 @@ export class Dispatcher {
       this.start(job),
     );
     this.defaultLane = new Lane<Job>(Number.POSITIVE_INFINITY, options.handlerTimeout ?? 0);
+    this.lanes.add(this.defaultLane);
     this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.overflow = options.overflow ?? DEFAULT_OVERFLOW;
   }
@@ -130,10 +135,12 @@ export class Dispatcher {
   /** The lane of a handler with its own `concurrency` or `handlerTimeout` (for its `Route`). */
   laneFor(concurrency: number | undefined, handlerTimeout: number | undefined): Lane<Job> | undefined {
     if (concurrency === undefined && handlerTimeout === undefined) return undefined;
-    return new Lane<Job>(
+    const lane = new Lane<Job>(
       concurrency ?? Number.POSITIVE_INFINITY,
       handlerTimeout ?? this.options.handlerTimeout ?? 0,
     );
+    this.lanes.add(lane);
+    return lane;
   }
 
   readonly onPacket: PacketSink = (packet, done) => {
@@ -217,6 +224,11 @@ export class Dispatcher {
     delivery.cancelled = true;
     this.leaveQueue(delivery);
     this.skipAcks(delivery);
+    // Amortised: purge once the cancelled outnumber the live queue.
+    if (++this.cancelledSincePurge > 64 + this.queued && !this.stopping) {
+      this.cancelledSincePurge = 0;
+      this.scheduler.purge(this.lanes);
+    }
   }
 
   private leaveQueue(delivery: Delivery): void {
@@ -352,6 +364,7 @@ export class Dispatcher {
     for (const delivery of [...this.queue0.drain(), ...this.queue12.drain()]) {
       if (!delivery.cancelled && delivery.waiting > 0) this.cancel(delivery);
     }
+    this.scheduler.purge(this.lanes);
     this.held?.();
     if (this.scheduler.running === 0) return true;
     return new Promise<boolean>((resolve) => {

@@ -92,16 +92,45 @@ export class Scheduler<J extends Schedulable<J>> {
     this.ready.push(job);
   }
 
+  /**
+   * Removes cancelled jobs from every queue (the ready queue and those of `lanes`), giving back
+   * what they held: without it, jobs dropped by the overflow policy would stay referenced until
+   * a slot reached them, and a flood would grow memory however small the queue looks.
+   */
+  purge(lanes: Iterable<Lane<J>>): void {
+    const reserved: J[] = [];
+    this.ready.retain((job) => !job.cancelled || (reserved.push(job), false));
+    const topicHolders: J[] = [];
+    for (const lane of lanes) {
+      if (lane.waiting.length > 0)
+        lane.waiting.retain((job) => !job.cancelled || (topicHolders.push(job), false));
+      if (this.ordered) for (const behind of lane.topics.values()) behind?.retain((job) => !job.cancelled);
+    }
+    for (const job of reserved) this.release(job);
+    for (const job of topicHolders) {
+      this.releaseTopic(job);
+      this.admitWaiting(job.lane);
+    }
+    this.pump();
+  }
+
   /** Gives back the lane place (and the topic) of a job that ended or was skipped. */
   private release(job: J): void {
-    const lane = job.lane;
-    lane.running--;
-    if (this.ordered) {
-      const behind = lane.topics.get(job.topic);
-      const next = behind?.shift();
-      if (next === undefined) lane.topics.delete(job.topic);
-      else this.admit(next); // it inherits the topic
-    }
+    job.lane.running--;
+    this.releaseTopic(job);
+    this.admitWaiting(job.lane);
+  }
+
+  /** Per-topic ordering: the next job of the topic (if any) inherits it. */
+  private releaseTopic(job: J): void {
+    if (!this.ordered) return;
+    const topics = job.lane.topics;
+    const next = topics.get(job.topic)?.shift();
+    if (next === undefined) topics.delete(job.topic);
+    else this.admit(next);
+  }
+
+  private admitWaiting(lane: Lane<J>): void {
     if (lane.waiting.length > 0 && lane.running < lane.concurrency) this.admit(lane.waiting.shift()!);
   }
 }
