@@ -98,12 +98,10 @@ export class Scheduler<J extends Schedulable<J>> {
    * a slot reached them, and a flood would grow memory however small the queue looks.
    */
   purge(lanes: Iterable<Lane<J>>): void {
-    const reserved: J[] = [];
-    this.ready.retain((job) => !job.cancelled || (reserved.push(job), false));
+    const reserved = takeCancelled(this.ready);
     const topicHolders: J[] = [];
     for (const lane of lanes) {
-      if (lane.waiting.length > 0)
-        lane.waiting.retain((job) => !job.cancelled || (topicHolders.push(job), false));
+      if (lane.waiting.length > 0) topicHolders.push(...takeCancelled(lane.waiting));
       if (this.ordered) for (const behind of lane.topics.values()) behind?.retain((job) => !job.cancelled);
     }
     for (const job of reserved) this.release(job);
@@ -133,4 +131,15 @@ export class Scheduler<J extends Schedulable<J>> {
   private admitWaiting(lane: Lane<J>): void {
     if (lane.waiting.length > 0 && lane.running < lane.concurrency) this.admit(lane.waiting.shift()!);
   }
+}
+
+/** Removes the cancelled jobs of `queue` and returns them. */
+function takeCancelled<J extends { readonly cancelled: boolean }>(queue: Fifo<J>): J[] {
+  const taken: J[] = [];
+  queue.retain((job) => {
+    if (!job.cancelled) return true;
+    taken.push(job);
+    return false;
+  });
+  return taken;
 }
