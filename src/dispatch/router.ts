@@ -1,0 +1,117 @@
+import type { AckMode } from '../metadata/types.js';
+import { type TopicPattern, TopicTrie } from '../topic/index.js';
+import type { CompiledHandler } from './handler.js';
+import type { Lane } from './lane.js';
+
+/** A handler bound to a pattern; or, with no handler, a bare subscription (for copy accounting). */
+export interface Route {
+  readonly handler: CompiledHandler | undefined;
+  readonly pattern: TopicPattern;
+  /**
+   * The subscription that brings this route its messages (its MQTT 5 identifier may change);
+   * undefined for `onTopic` routes, which have no subscription of their own.
+   */
+  readonly subscription: SubscriptionRef | undefined;
+  readonly ack: AckMode;
+  /** Its own `concurrency` / `handlerTimeout` (`Dispatcher.laneFor`); undefined: the app's defaults. */
+  readonly lane?: Lane | undefined;
+}
+
+/** The part of a subscription the router reads: its identifier, 0 for none. */
+export interface SubscriptionRef {
+  readonly id: number;
+  /** Also accepted while a changed identifier waits for the broker's acknowledgement. */
+  readonly formerId: number | undefined;
+}
+
+/** What one received copy of a message must run. */
+export interface Selection {
+  readonly routes: Route[];
+  /** True when the `@OnMessage` fallback should run for this copy. */
+  fallback: boolean;
+}
+
+/**
+ * Finds the routes a received copy of a message must run, so that each handler runs
+ * exactly once per message whatever the broker does with overlapping subscriptions:
+ * - without identifiers in use (MQTT 3.1.1, or a broker without them) a copy runs every
+ *   matching route: such brokers send one copy per message;
+ * - with them, a copy runs the routes of the subscriptions it names (a copy naming none
+ *   comes from a subscription without identifier: 0); routes without a subscription
+ *   (`onTopic`) and the fallback run on the copy of the lowest identifier among the
+ *   matching subscriptions, so once.
+ */
+export class Router {
+  private readonly trie = new TopicTrie<Route>();
+  private readonly matched: Route[] = [];
+  /** Whether subscriptions carry MQTT 5 identifiers on the current connection (set by the app). */
+  identifiers: () => boolean = () => false;
+
+  add(route: Route): void {
+    this.trie.add(route.pattern.filter, route);
+  }
+
+  remove(route: Route): boolean {
+    return this.trie.remove(route.pattern.filter, route);
+  }
+
+  get size(): number {
+    return this.trie.size;
+  }
+
+  select(levels: readonly string[], packetIds: number | readonly number[] | undefined, out: Selection): void {
+    const routes = out.routes;
+    routes.length = 0;
+    const matched = this.trie.matchLevels(levels, this.matched);
+    let handlers = 0;
+    if (!this.identifiers()) {
+      for (const route of matched) {
+        if (route.handler) {
+          routes.push(route);
+          handlers++;
+        }
+      }
+      out.fallback = handlers === 0;
+    } else {
+      const ids = packetIds ?? 0;
+      let lowest = Number.POSITIVE_INFINITY;
+      for (const route of matched) {
+        if (route.handler) handlers++;
+        const id = route.subscription?.id;
+        if (id !== undefined && id < lowest) lowest = id;
+      }
+      const ownsShared = lowest === Number.POSITIVE_INFINITY || carries(ids, lowest);
+      for (const route of matched) {
+        if (!route.handler) continue;
+        const subscription = route.subscription;
+        const runs =
+          subscription === undefined
+            ? ownsShared
+            : carries(ids, subscription.id) ||
+              (subscription.formerId !== undefined && carries(ids, subscription.formerId));
+        if (runs) routes.push(route);
+      }
+      out.fallback = handlers === 0 && ownsShared;
+    }
+    matched.length = 0;
+    dedupeHandlers(routes);
+  }
+}
+
+function carries(ids: number | readonly number[], id: number): boolean {
+  return typeof ids === 'number' ? ids === id : ids.includes(id);
+}
+
+/** A method with several `@Topic`s that all match runs once (the first, most specific, route wins). */
+function dedupeHandlers(routes: Route[]): void {
+  if (routes.length < 2) return;
+  for (let i = routes.length - 1; i > 0; i--) {
+    const handler = routes[i]!.handler;
+    for (let j = 0; j < i; j++) {
+      if (routes[j]!.handler === handler) {
+        routes.splice(i, 1);
+        break;
+      }
+    }
+  }
+}
