@@ -1,4 +1,3 @@
-import type { ValidatorOptions } from 'class-validator';
 import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/config.js';
 import { type ConnectInfo, Connection } from '../client/connection.js';
 import type { PublishOptions } from '../client/publish-options.js';
@@ -26,10 +25,13 @@ import {
   timeoutOption,
 } from '../metadata/flow-options.js';
 import { resolveShareGroup } from '../metadata/share-group.js';
-import type { AckMode, Constructable } from '../metadata/types.js';
+import type { AckMode, Constructable, DtoValidatorOptions } from '../metadata/types.js';
+import { isDtoType } from '../payload/decode.js';
+import { loadDtoModules } from '../payload/dto-modules.js';
 import { MqttService } from '../service/mqtt-service.js';
 import { DeadLetters } from './dead-letter.js';
 import type { MqttAppOptions } from './options.js';
+import { Pausing } from './pausing.js';
 import { Replier } from './reply.js';
 
 type Publish = (topic: string, payload: unknown, options: PublishOptions) => Promise<unknown>;
@@ -60,7 +62,7 @@ export class MqttApp {
   readonly subscriber: Subscriber;
   readonly dispatcher: Dispatcher;
   readonly ack: AckMode;
-  readonly validation: ValidatorOptions | false;
+  readonly validation: DtoValidatorOptions | false;
   readonly definitions: readonly ControllerDefinition[];
   /** connect, reconnect, offline, disconnect, error, subscribe, unsubscribe, publish, publishError. */
   readonly events = new MqttEvents();
@@ -72,6 +74,8 @@ export class MqttApp {
   readonly subscriptionErrors: MqttSubscriptionError[] = [];
   /** The app-wide `handlerTimeout` (ms), if any. */
   readonly handlerTimeout: number | undefined;
+  /** Controller `@Topic` subscriptions paused and resumed at runtime (`service.pause`/`resume`). */
+  readonly pausing: Pausing;
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -163,6 +167,7 @@ export class MqttApp {
         void this.hooks.error(error);
       },
     );
+    this.pausing = new Pausing(this.definitions, this.router, this.subscriber, this.deadLetters);
     this.service = new MqttService(this);
   }
 
@@ -185,6 +190,7 @@ export class MqttApp {
 
   private async boot(): Promise<void> {
     this.state = 'starting';
+    if (this.usesDtos()) await loadDtoModules();
     const granted = this.mountControllers();
     // Synchronously, before the new connection's first PUBLISH is read.
     this.connection.on('connect', (info) => {
@@ -225,6 +231,17 @@ export class MqttApp {
     await this.hooks.run('connect', info);
   }
 
+  /** Whether a handler takes a DTO class as `@Payload()`: then class-transformer/-validator are loaded. */
+  private usesDtos(): boolean {
+    return this.definitions.some((definition) =>
+      definition.handlers.some((handler) =>
+        handler.record.params.some(
+          (param) => param.kind === 'payload' && !param.payload?.decoder && isDtoType(param.type),
+        ),
+      ),
+    );
+  }
+
   /** Instances from the container (or `new`), compiled handlers, routes and subscriptions. */
   private mountControllers(): Array<Promise<number>> {
     const granted: Array<Promise<number>> = [];
@@ -239,17 +256,30 @@ export class MqttApp {
           this.validation,
         );
         for (const route of handler.routes) {
-          const added = this.subscriber.add(route.subscriptionFilter, route.subscription, 'controller');
-          granted.push(added.granted);
+          const filter = route.subscriptionFilter;
+          const paused = this.pausing.pausedEarly(definition.target, filter, route.pattern.filter);
+          // A route paused before start() is mounted without subscribing; resume() subscribes it.
+          const added = paused ? undefined : this.subscriber.add(filter, route.subscription, 'controller');
           const mounted: Route = {
             handler: compiled,
             pattern: route.pattern,
-            subscription: added.subscription,
+            subscription: added?.subscription,
             ack: route.ack ?? this.ack,
             lane: this.dispatcher.laneFor(route.concurrency, route.handlerTimeout),
           };
-          this.router.add(mounted);
+          if (added) {
+            granted.push(added.granted);
+            this.router.add(mounted);
+          }
           this.deadLetters.set(mounted, route.deadLetter);
+          this.pausing.add({
+            target: definition.target,
+            filter,
+            options: route.subscription,
+            deadLetter: route.deadLetter,
+            route: mounted,
+            paused,
+          });
         }
       }
       for (const hook of definition.hooks) {

@@ -31,7 +31,7 @@ export class Delivery {
   }
 }
 
-/** One handler run for one delivery; `route` undefined runs the `@OnMessage` fallback. */
+/** One handler run for one delivery; `route` undefined runs the `@OnMessage` hooks named by `hook`. */
 export class Job implements LaneJob {
   /** Failed by its `handlerTimeout`: what it does later is ignored. */
   timedOut = false;
@@ -40,6 +40,8 @@ export class Job implements LaneJob {
     readonly delivery: Delivery,
     readonly route: Route | undefined,
     readonly lane: Lane,
+    /** Without a route: `message` (the fallback) or `everyMessage` (`@OnMessage({ all: true })`). */
+    readonly hook: 'message' | 'everyMessage' = 'message',
   ) {}
 
   get topic(): string {

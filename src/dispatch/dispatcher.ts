@@ -74,7 +74,7 @@ const ACK_LATER = new Error('acknowledged by koa-mqtt once handled');
 export class Dispatcher {
   private stopping = false;
   private readonly idleWaiters: Array<() => void> = [];
-  private readonly selection: Selection = { routes: [], fallback: false };
+  private readonly selection: Selection = { routes: [], fallback: false, first: false };
   private readonly acks: AckQueue;
   private readonly scheduler: Scheduler<Job>;
   private readonly defaultLane: Lane;
@@ -165,7 +165,8 @@ export class Dispatcher {
     this.router.select(message.levels, packet.properties?.subscriptionIdentifier, selection);
     const routes = selection.routes;
     const fallback = selection.fallback && this.hooks.has('message');
-    const jobs = routes.length + (fallback ? 1 : 0);
+    const every = selection.first && this.hooks.has('everyMessage');
+    const jobs = routes.length + (fallback ? 1 : 0) + (every ? 1 : 0);
     if (jobs === 0) {
       // Once one ack waits, every later one queues behind it: acks go out in arrival order.
       if (qos > 0 && this.acks.pending > 0) {
@@ -188,7 +189,8 @@ export class Dispatcher {
     // `routes` is reused by the next packet: submit reads each route now.
     for (const route of routes)
       this.scheduler.submit(new Job(delivery, route, route.lane ?? this.defaultLane));
-    if (fallback) this.scheduler.submit(new Job(delivery, undefined, this.defaultLane));
+    if (fallback) this.scheduler.submit(new Job(delivery, undefined, this.defaultLane, 'message'));
+    if (every) this.scheduler.submit(new Job(delivery, undefined, this.defaultLane, 'everyMessage'));
     if (delivery.waiting > 0) {
       // Queued: mqtt.js must not ack it now (its ack is due when it leaves the queue, at the earliest).
       if (qos > 0 && delivery.tickets === undefined) delivery.tickets = [this.acks.enqueue(packet)];
@@ -305,7 +307,7 @@ export class Dispatcher {
     const message = delivery.message;
     if (route === undefined) {
       const ctx = new MqttContext(message, EMPTY, 'OnMessage');
-      return this.hooks.run('message', ctx).then(() => true);
+      return this.hooks.run(job.hook, ctx).then(() => true);
     }
     const params = route.pattern.extractLevels(message.levels);
     const t0 = this.observer ? this.begin(route, message) : -1;
