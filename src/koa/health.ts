@@ -24,9 +24,9 @@ export interface MqttHealthReport {
 /** Options of {@link mqttHealth}. */
 export interface MqttHealthOptions {
   /** Answer only `GET`/`HEAD` requests to this path and pass others on; unset: answer every request (for a router). */
-  path?: string;
+  path?: string | undefined;
   /** The service to report on; default `ctx.mqtt`. */
-  service?: MqttService;
+  service?: MqttService | undefined;
 }
 
 /**
