@@ -198,6 +198,7 @@ export class MqttApp {
           handler.name,
           handler.record.params,
           this.validation,
+          this.logger,
         );
         for (const route of handler.routes) {
           const added = this.subscriber.add(route.subscriptionFilter, route.subscription, 'controller');

@@ -1,5 +1,6 @@
 import type { ValidatorOptions } from 'class-validator';
 import { MqttDefinitionError } from '../errors.js';
+import type { MqttLogger } from '../logger.js';
 import type { ParamRecord } from '../metadata/types.js';
 import { MqttContext, type TopicParams } from './context.js';
 import type { InboundMessage } from './message.js';
@@ -49,6 +50,7 @@ export function compileMethod(
   name: string,
   params: readonly ParamRecord[],
   validator: ValidatorOptions | false,
+  logger?: MqttLogger,
 ): CompiledHandler {
   const fn = (instance as Record<string, unknown>)[method];
   if (typeof fn !== 'function') throw new MqttDefinitionError(`${name} is not a method`);
@@ -56,7 +58,7 @@ export function compileMethod(
 
   const arity = Math.max(...params.map((p) => p.index)) + 1;
   const resolvers: Resolver[] = new Array(arity).fill(NONE);
-  for (const param of params) resolvers[param.index] = resolverFor(param, validator);
+  for (const param of params) resolvers[param.index] = resolverFor(param, validator, logger);
 
   if (arity === 1) {
     const [only] = resolvers as [Resolver];
@@ -85,10 +87,10 @@ export function compileFunction(handler: MessageHandler, name: string): Compiled
   return { name, invoke: (message, params) => handler(new MqttContext(message, params, name)) };
 }
 
-function resolverFor(param: ParamRecord, validator: ValidatorOptions | false): Resolver {
+function resolverFor(param: ParamRecord, validator: ValidatorOptions | false, logger?: MqttLogger): Resolver {
   switch (param.kind) {
     case 'payload': {
-      const decode = compilePayloadResolver(param.type, param.payload ?? {}, validator);
+      const decode = compilePayloadResolver(param.type, param.payload ?? {}, validator, logger);
       let resolver = payloads.get(decode);
       if (resolver === undefined) {
         resolver = (message, _params, name) => decode(message, name);

@@ -6,7 +6,9 @@ import {
   validateSync,
 } from 'class-validator';
 import { PayloadValidationError } from '../errors.js';
+import type { MqttLogger } from '../logger.js';
 import type { PayloadOptions } from '../metadata/types.js';
+import { type CompiledDto, compileDto, DEOPT, Unsupported } from '../payload/compiled/index.js';
 import type { InboundMessage } from './message.js';
 
 /** Turns a message into the value of one `@Payload()` parameter. Compiled once per handler. */
@@ -83,6 +85,7 @@ export function compilePayloadResolver(
   type: unknown,
   options: PayloadOptions,
   validator: ValidatorOptions | false,
+  logger?: MqttLogger,
 ): PayloadResolver {
   const custom = options.decoder;
   if (custom) {
@@ -110,7 +113,33 @@ export function compilePayloadResolver(
   const dto = type as new () => object;
   const validate = validatorOptions(dto, options, validator);
   const key = validate ? validationKey(dto, validate) : dto;
-  return (message, handler) => once(message, key, handler, () => toDto(message, handler, dto, validate));
+  const compiled = compiledFor(dto, validate, logger);
+  return (message, handler) =>
+    once(message, key, handler, () => toDto(message, handler, dto, validate, compiled));
+}
+
+const reported = new WeakMap<MqttLogger, WeakSet<Function>>();
+
+/** The compiled decoder of a DTO, or undefined (then class-transformer and class-validator, said once per logger). */
+function compiledFor(
+  dto: Function,
+  validator: ValidatorOptions | undefined,
+  logger: MqttLogger | undefined,
+): CompiledDto | undefined {
+  const compiled = compileDto(dto, validator);
+  if (!(compiled instanceof Unsupported)) return compiled;
+  if (logger !== undefined) {
+    const seen = reported.get(logger) ?? new WeakSet<Function>();
+    reported.set(logger, seen);
+    if (!seen.has(dto)) {
+      seen.add(dto);
+      logger.debug(
+        { dto: dto.name, reason: compiled.reason },
+        `${dto.name}: validated by class-validator (not compiled: ${compiled.reason})`,
+      );
+    }
+  }
+  return undefined;
 }
 
 /** The class-validator options of one DTO parameter: class-validator's defaults, the app's, the parameter's. */
@@ -189,6 +218,7 @@ function toDto(
   handler: string,
   dto: new () => object,
   validator: ValidatorOptions | undefined,
+  compiled: CompiledDto | undefined,
 ): object {
   const plain = jsonOf(message, handler);
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
@@ -199,10 +229,19 @@ function toDto(
   const problem = shapeProblem(plain, MAX_DEPTH);
   if (problem) throw new PayloadValidationError(message.topic, handler, [problem]);
   let errors: ValidationError[] = [];
-  let instance: object;
+  let instance: object | undefined;
   try {
-    instance = plainToInstance(dto, plain);
-    if (validator) errors = validateSync(instance, validator);
+    if (compiled !== undefined) {
+      try {
+        ({ instance, errors } = compiled(plain as Record<string, unknown>));
+      } catch (error) {
+        if (error !== DEOPT) throw error;
+      }
+    }
+    if (instance === undefined) {
+      instance = plainToInstance(dto, plain);
+      if (validator) errors = validateSync(instance, validator);
+    }
   } catch (error) {
     throw new PayloadValidationError(
       message.topic,
