@@ -1,4 +1,4 @@
-import { handlerRecordOf } from '../metadata/registry.js';
+import { addParam, handlerRecordOf } from '../metadata/registry.js';
 import type { ParamKind, PayloadOptions } from '../metadata/types.js';
 import { methodName } from './method-key.js';
 
@@ -6,9 +6,11 @@ function param(kind: ParamKind, decorator: string, extra: { name?: string; paylo
   return (target: object, key: string | symbol | undefined, index: number): void => {
     const method = methodName(target, key, decorator);
     const types = Reflect.getMetadata('design:paramtypes', target, method) as unknown[] | undefined;
-    handlerRecordOf(target.constructor, method).params.push({ index, kind, type: types?.[index], ...extra });
+    addParam(handlerRecordOf(target.constructor, method), { index, kind, type: types?.[index], ...extra });
   };
 }
+
+const NO_PAYLOAD_OPTIONS: PayloadOptions = Object.freeze({});
 
 /**
  * The message payload, decoded by the declared type: `Buffer` raw bytes, `string`
@@ -17,7 +19,7 @@ function param(kind: ParamKind, decorator: string, extra: { name?: string; paylo
  * `validate` (false, or class-validator options merged over the app's `validation`),
  * `whitelist`, `forbidNonWhitelisted`. See docs/payloads.md.
  */
-export function Payload(options: PayloadOptions = {}): ParameterDecorator {
+export function Payload(options: PayloadOptions = NO_PAYLOAD_OPTIONS): ParameterDecorator {
   return param('payload', '@Payload', { payload: options });
 }
 

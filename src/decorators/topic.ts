@@ -1,4 +1,4 @@
-import { handlerRecordOf } from '../metadata/registry.js';
+import { addTopic, handlerRecordOf } from '../metadata/registry.js';
 import type { TopicOptions } from '../metadata/types.js';
 import { methodName } from './method-key.js';
 
@@ -11,9 +11,12 @@ import { methodName } from './method-key.js';
  * onTemperature(@TopicParam('deviceId') id: string, @Payload() body: Reading) { … }
  * ```
  */
-export function Topic(pattern: string, options: TopicOptions = {}): MethodDecorator {
+export function Topic(pattern: string, options: TopicOptions = NO_OPTIONS): MethodDecorator {
   return (target, key) => {
     const method = methodName(target, key, '@Topic');
-    handlerRecordOf(target.constructor, method).topics.push({ pattern, options });
+    addTopic(handlerRecordOf(target.constructor, method), { pattern, options });
   };
 }
+
+/** One frozen default: thousands of handlers need not carry an empty options object each. */
+const NO_OPTIONS: TopicOptions = Object.freeze({});

@@ -145,13 +145,20 @@ export function resolveSubscription(
   const qos = options.qos ?? defaultQos ?? 0;
   if (qos !== 0 && qos !== 1 && qos !== 2)
     throw new MqttDefinitionError(`qos must be 0, 1 or 2, got ${String(qos)}`);
-  return {
-    qos,
-    noLocal: options.noLocal ?? false,
-    retainAsPublished: options.retainAsPublished ?? false,
-    retainHandling: options.retainHandling ?? 0,
-  };
+  const noLocal = options.noLocal ?? false;
+  const retainAsPublished = options.retainAsPublished ?? false;
+  const retainHandling = options.retainHandling ?? 0;
+  // Frozen and shared: 48 combinations at most, against one object per handler.
+  const key = `${qos}|${noLocal}|${retainAsPublished}|${retainHandling}`;
+  let resolved = resolvedOptions.get(key);
+  if (resolved === undefined) {
+    resolved = Object.freeze({ qos, noLocal, retainAsPublished, retainHandling });
+    resolvedOptions.set(key, resolved);
+  }
+  return resolved;
 }
+
+const resolvedOptions = new Map<string, ResolvedSubscriptionOptions>();
 
 function checkParams(name: string, record: HandlerRecord, routes: readonly RouteDefinition[]): void {
   const seen = new Set<number>();

@@ -4,14 +4,15 @@ import { splitSharedFilter } from './shared.js';
 interface Node<T> {
   children: Map<string, Node<T>> | undefined;
   /** Values whose filter ends at this node. */
-  values: Set<T> | undefined;
+  /** Exact-size array (usually of one): a Set per leaf cost ~200 bytes per subscription. */
+  values: readonly T[] | undefined;
 }
 
 const node = <T>(): Node<T> => ({ children: undefined, values: undefined });
 const NO_CHILDREN: ReadonlyMap<string, never> = new Map<string, never>();
-const NO_VALUES: ReadonlySet<never> = new Set<never>();
+const NO_VALUES: readonly never[] = Object.freeze([]);
 const childrenOf = <T>(n: Node<T>): ReadonlyMap<string, Node<T>> => n.children ?? NO_CHILDREN;
-const valuesOf = <T>(n: Node<T>): ReadonlySet<T> => n.values ?? NO_VALUES;
+const valuesOf = <T>(n: Node<T>): readonly T[] => n.values ?? NO_VALUES;
 
 /**
  * Filters indexed so that the filters overlapping a given one (some topic matches both)
@@ -32,8 +33,9 @@ export class OverlapIndex<T> {
       }
       current = next;
     }
-    current.values ??= new Set();
-    current.values.add(value);
+    const values = current.values;
+    if (values === undefined) current.values = [value];
+    else if (!values.includes(value)) current.values = values.concat([value]);
   }
 
   remove(filter: string, value: T): void {
@@ -45,11 +47,15 @@ export class OverlapIndex<T> {
       path.push([current, level]);
       current = next;
     }
-    current.values?.delete(value);
+    const values = current.values;
+    if (values !== undefined) {
+      const kept = values.filter((v) => v !== value);
+      current.values = kept.length === 0 ? undefined : kept;
+    }
     for (let i = path.length - 1; i >= 0; i--) {
       const [parent, level] = path[i]!;
       const child = childrenOf(parent).get(level)!;
-      if (valuesOf(child).size > 0 || childrenOf(child).size > 0) break;
+      if (valuesOf(child).length > 0 || childrenOf(child).size > 0) break;
       parent.children!.delete(level);
     }
   }
