@@ -60,18 +60,8 @@ export function compileMethod(
   const resolvers: Resolver[] = new Array(arity).fill(NONE);
   for (const param of params) resolvers[param.index] = resolverFor(param, validator, logger);
 
-  if (arity === 1) {
-    const [only] = resolvers as [Resolver];
-    return { name, invoke: (message, values) => fn.call(instance, only(message, values, name)) };
-  }
-  if (arity === 2) {
-    const [first, second] = resolvers as [Resolver, Resolver];
-    return {
-      name,
-      invoke: (message, values) =>
-        fn.call(instance, first(message, values, name), second(message, values, name)),
-    };
-  }
+  if (arity === 1) return new OneArgument(name, fn, instance, resolvers[0]!);
+  if (arity === 2) return new TwoArguments(name, fn, instance, resolvers[0]!, resolvers[1]!);
   return {
     name,
     invoke: (message, values) => {
@@ -80,6 +70,38 @@ export function compileMethod(
       return fn.apply(instance, args);
     },
   };
+}
+
+/*
+ * The usual handlers (one or two parameters) as small objects with a prototype method rather
+ * than an object, a closure and its context each: about 90 bytes less per handler.
+ */
+class OneArgument implements CompiledHandler {
+  constructor(
+    readonly name: string,
+    private readonly fn: Function,
+    private readonly instance: object,
+    private readonly only: Resolver,
+  ) {}
+
+  invoke(message: InboundMessage, values: TopicParams): unknown {
+    return this.fn.call(this.instance, this.only(message, values, this.name));
+  }
+}
+
+class TwoArguments implements CompiledHandler {
+  constructor(
+    readonly name: string,
+    private readonly fn: Function,
+    private readonly instance: object,
+    private readonly first: Resolver,
+    private readonly second: Resolver,
+  ) {}
+
+  invoke(message: InboundMessage, values: TopicParams): unknown {
+    const name = this.name;
+    return this.fn.call(this.instance, this.first(message, values, name), this.second(message, values, name));
+  }
 }
 
 /** Wraps a plain `(ctx) => …` handler. */
