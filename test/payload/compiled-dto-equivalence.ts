@@ -318,71 +318,77 @@ function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: u
 }
 
 /**
- * Few classes and many payloads each: class-validator scans every registered class on each
- * call (inheritance lookup), so its cost grows with the number of generated classes.
+ * Runs `classes` generated classes × `payloads` payloads each through both paths (a test file
+ * each part: `npm test` runs 4 × 25,000 cases, each part well inside the runner's per-file
+ * timeout on a loaded machine). Few classes and many payloads: class-validator scans every
+ * registered class on each call, so its cost grows with the number of generated classes.
  */
-const CLASSES = 100;
-const PAYLOADS_PER_CLASS = 1000;
-
-describe('compiled DTO decoding agrees with class-transformer + class-validator', () => {
-  it(`on ${CLASSES} generated classes × ${PAYLOADS_PER_CLASS} payloads (${CLASSES * PAYLOADS_PER_CLASS} cases)`, (t) => {
-    let cases = 0;
-    let invalid = 0;
-    let deopts = 0;
-    fc.assert(
-      fc.property(
-        classSpec(2).chain((spec) =>
-          fc.tuple(
-            fc.constant(spec),
-            fc.option(validatorOptions, { nil: undefined }),
-            fc.array(payloadFor(spec), { minLength: PAYLOADS_PER_CLASS, maxLength: PAYLOADS_PER_CLASS }),
+export function equivalence(part: number, classes: number, payloadsPerClass: number): void {
+  const CLASSES = classes;
+  const PAYLOADS_PER_CLASS = payloadsPerClass;
+  describe(`compiled DTO decoding agrees with class-transformer + class-validator (part ${part})`, () => {
+    it(`on ${CLASSES} generated classes × ${PAYLOADS_PER_CLASS} payloads (${CLASSES * PAYLOADS_PER_CLASS} cases)`, (t) => {
+      let cases = 0;
+      let invalid = 0;
+      let deopts = 0;
+      fc.assert(
+        fc.property(
+          classSpec(2).chain((spec) =>
+            fc.tuple(
+              fc.constant(spec),
+              fc.option(validatorOptions, { nil: undefined }),
+              fc.array(payloadFor(spec), { minLength: PAYLOADS_PER_CLASS, maxLength: PAYLOADS_PER_CLASS }),
+            ),
           ),
-        ),
-        ([spec, options, payloads]) => {
-          const dto = makeClass(spec);
-          const compiled = compileDto(dto, options ?? {});
-          assert.ok(!(compiled instanceof Unsupported), `not compiled: ${(compiled as Unsupported).reason}`);
-          for (const payload of payloads) {
-            cases++;
-            const expected = attempt(() => {
-              const instance = plainToInstance(dto as new () => object, structuredClone(payload));
-              return { instance, errors: validateSync(instance, options ?? {}) };
-            });
-            const decode = compiled as CompiledDto;
-            const actual = attempt(() => decode(structuredClone(payload)));
-            if (!actual.ok) {
-              assert.equal(
-                expected.ok,
-                false,
-                `compiled path threw ${String(actual.error)}, the libraries did not`,
-              );
-              if (actual.error === DEOPT) deopts++;
-              // A constraint that throws (class-validator's isNumber on 5e-324 with
-              // maxDecimalPlaces) throws the same error on both paths.
-              else assert.equal(String(actual.error), String((expected as { error: unknown }).error));
-              continue;
-            }
+          ([spec, options, payloads]) => {
+            const dto = makeClass(spec);
+            const compiled = compileDto(dto, options ?? {});
             assert.ok(
-              expected.ok,
-              `class-transformer/validator threw ${String((expected as { error: unknown }).error)}`,
+              !(compiled instanceof Unsupported),
+              `not compiled: ${(compiled as Unsupported).reason}`,
             );
-            assert.deepStrictEqual(actual.value.instance, expected.value.instance);
-            assert.equal(actual.value.errors.length === 0, expected.value.errors.length === 0);
-            assert.deepStrictEqual(actual.value.errors, expected.value.errors);
-            if (expected.value.errors.length > 0) invalid++;
-          }
+            for (const payload of payloads) {
+              cases++;
+              const expected = attempt(() => {
+                const instance = plainToInstance(dto as new () => object, structuredClone(payload));
+                return { instance, errors: validateSync(instance, options ?? {}) };
+              });
+              const decode = compiled as CompiledDto;
+              const actual = attempt(() => decode(structuredClone(payload)));
+              if (!actual.ok) {
+                assert.equal(
+                  expected.ok,
+                  false,
+                  `compiled path threw ${String(actual.error)}, the libraries did not`,
+                );
+                if (actual.error === DEOPT) deopts++;
+                // A constraint that throws (class-validator's isNumber on 5e-324 with
+                // maxDecimalPlaces) throws the same error on both paths.
+                else assert.equal(String(actual.error), String((expected as { error: unknown }).error));
+                continue;
+              }
+              assert.ok(
+                expected.ok,
+                `class-transformer/validator threw ${String((expected as { error: unknown }).error)}`,
+              );
+              assert.deepStrictEqual(actual.value.instance, expected.value.instance);
+              assert.equal(actual.value.errors.length === 0, expected.value.errors.length === 0);
+              assert.deepStrictEqual(actual.value.errors, expected.value.errors);
+              if (expected.value.errors.length > 0) invalid++;
+            }
+          },
+        ),
+        {
+          numRuns: CLASSES,
+          includeErrorInReport: true,
+          seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31),
         },
-      ),
-      {
-        numRuns: CLASSES,
-        includeErrorInReport: true,
-        seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31),
-      },
-    );
-    t.diagnostic(`${cases} cases: ${invalid} invalid, ${deopts} handed to the libraries at run time`);
-    assert.equal(cases, CLASSES * PAYLOADS_PER_CLASS);
-    // Both outcomes must be exercised, or the comparison says little.
-    assert.ok(invalid > cases / 10 && invalid < cases * 0.95, `invalid ${invalid} of ${cases}`);
-    assert.ok(deopts < cases / 20, `deopts ${deopts}`);
+      );
+      t.diagnostic(`${cases} cases: ${invalid} invalid, ${deopts} handed to the libraries at run time`);
+      assert.equal(cases, CLASSES * PAYLOADS_PER_CLASS);
+      // Both outcomes must be exercised, or the comparison says little.
+      assert.ok(invalid > cases / 10 && invalid < cases * 0.95, `invalid ${invalid} of ${cases}`);
+      assert.ok(deopts < cases / 20, `deopts ${deopts}`);
+    });
   });
-});
+}
