@@ -1,7 +1,6 @@
-import type { ValidatorOptions } from 'class-validator';
 import { MqttDefinitionError } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
-import type { ParamRecord } from '../metadata/types.js';
+import type { DtoValidatorOptions, ParamRecord } from '../metadata/types.js';
 import { compilePayloadResolver, type PayloadResolver } from '../payload/decode.js';
 import type { InboundMessage } from '../payload/message.js';
 import { MqttContext, type TopicParams } from './context.js';
@@ -49,7 +48,7 @@ export function compileMethod(
   method: string,
   name: string,
   params: readonly ParamRecord[],
-  validator: ValidatorOptions | false,
+  validator: DtoValidatorOptions | false,
   logger?: MqttLogger,
 ): CompiledHandler {
   const fn = (instance as Record<string, unknown>)[method];
@@ -109,7 +108,11 @@ export function compileFunction(handler: MessageHandler, name: string): Compiled
   return { name, invoke: (message, params) => handler(new MqttContext(message, params, name)) };
 }
 
-function resolverFor(param: ParamRecord, validator: ValidatorOptions | false, logger?: MqttLogger): Resolver {
+function resolverFor(
+  param: ParamRecord,
+  validator: DtoValidatorOptions | false,
+  logger?: MqttLogger,
+): Resolver {
   switch (param.kind) {
     case 'payload': {
       const decode = compilePayloadResolver(param.type, param.payload ?? {}, validator, logger);

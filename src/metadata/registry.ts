@@ -70,7 +70,7 @@ function intern(param: ParamRecord): ParamRecord {
   const type = BUILT_IN_TYPES.get(param.type);
   const defaults = param.payload === undefined || Object.keys(param.payload).length === 0;
   if (type === undefined || !defaults || !Object.isFrozen(param.payload ?? NONE)) return param;
-  const key = `${param.index}|${param.kind}|${param.name ?? ''}|${type}|${param.payload ? 'p' : ''}`;
+  const key = `${param.index}|${param.kind}|${param.name ?? ''}|${type}|${param.typeKnown}|${param.payload ? 'p' : ''}`;
   const known = params.get(key);
   if (known !== undefined) return known;
   params.set(key, param);

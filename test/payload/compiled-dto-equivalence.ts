@@ -12,6 +12,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { plainToInstance, Type } from 'class-transformer';
+import * as classValidator from 'class-validator';
 import {
   Allow,
   ArrayMaxSize,
@@ -342,7 +343,7 @@ export function equivalence(part: number, classes: number, payloadsPerClass: num
           ),
           ([spec, options, payloads]) => {
             const dto = makeClass(spec);
-            const compiled = compileDto(dto, options ?? {});
+            const compiled = compileDto(classValidator, dto, options ?? {});
             assert.ok(
               !(compiled instanceof Unsupported),
               `not compiled: ${(compiled as Unsupported).reason}`,

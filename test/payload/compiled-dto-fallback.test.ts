@@ -6,8 +6,9 @@
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Exclude, Expose, plainToInstance, Transform, Type } from 'class-transformer';
+import * as classValidator from 'class-validator';
 import {
   IsInt,
   IsString,
@@ -24,6 +25,7 @@ import { PayloadValidationError } from '../../src/errors.js';
 import type { MqttLogger } from '../../src/logger.js';
 import { compileDto, Unsupported } from '../../src/payload/compiled/index.js';
 import { compilePayloadResolver } from '../../src/payload/decode.js';
+import { loadDtoModules } from '../../src/payload/dto-modules.js';
 import { InboundMessage } from '../../src/payload/message.js';
 
 @ValidatorConstraint({ name: 'even' })
@@ -144,9 +146,11 @@ function recorder(): MqttLogger & { lines: Array<{ obj: object; msg: string | un
 }
 
 describe('compiled DTO decoding: what is left to class-transformer and class-validator', () => {
+  before(() => loadDtoModules());
+
   for (const [label, dto, reason] of CASES) {
     it(`${label}: not compiled, and says why`, () => {
-      const compiled = compileDto(dto, {});
+      const compiled = compileDto(classValidator, dto, {});
       assert.ok(compiled instanceof Unsupported, `${dto.name} was compiled`);
       assert.match(compiled.reason, reason);
     });

@@ -6,7 +6,7 @@
  * time throws `DEOPT`, and the caller hands that one message to the libraries.
  */
 import type { ValidationError, ValidatorOptions } from 'class-validator';
-import { formatMessage } from './library.js';
+import { internals } from './library.js';
 import { Planner } from './plan.js';
 import { Unsupported } from './support.js';
 import { toInstance } from './transform.js';
@@ -26,8 +26,9 @@ export type CompiledDto = (plain: Record<string, unknown>) => Decoded;
 
 const NO_ERRORS: ValidationError[] = [];
 const planners = new Map<string, Planner>();
+type ClassValidator = typeof import('class-validator');
 
-function plannerFor(options: ValidatorOptions | undefined): Planner {
+function plannerFor(validatorModule: ClassValidator, options: ValidatorOptions | undefined): Planner {
   const key = JSON.stringify([
     options?.always ?? false,
     options?.strictGroups ?? false,
@@ -35,7 +36,7 @@ function plannerFor(options: ValidatorOptions | undefined): Planner {
   ]);
   let planner = planners.get(key);
   if (planner === undefined) {
-    planner = new Planner(options);
+    planner = new Planner(options, validatorModule.getMetadataStorage());
     planners.set(key, planner);
   }
   return planner;
@@ -43,22 +44,23 @@ function plannerFor(options: ValidatorOptions | undefined): Planner {
 
 /**
  * The compiled decoder of `dto` (validating with `validator`, or only transforming when it is
- * undefined), or why there is none.
+ * undefined), or why there is none. `validatorModule`: class-validator as `MqttApp.start()` loaded it.
  */
 export function compileDto(
+  validatorModule: ClassValidator,
   dto: Function,
   validator: ValidatorOptions | undefined,
 ): CompiledDto | Unsupported {
-  if (formatMessage === undefined) return new Unsupported('class-validator internals not recognised');
+  if (internals().format === undefined) return new Unsupported('class-validator internals not recognised');
   if (typeof validator?.validationError === 'object' && validator.validationError === null) {
     return new Unsupported('validationError: null');
   }
-  const plans = plannerFor(validator).closure(dto);
+  const plans = plannerFor(validatorModule, validator).closure(dto);
   if (plans instanceof Unsupported) return plans;
   const plan = plans.get(dto)!;
   if (validator === undefined)
     return (plain) => ({ instance: toInstance(plan, plain, plans), errors: NO_ERRORS });
-  const checker = new CompiledValidator(plans, settingsOf(validator));
+  const checker = new CompiledValidator(plans, settingsOf(validator), validatorModule.ValidationError);
   return (plain) => {
     const instance = toInstance(plan, plain, plans);
     const errors = checker.validate(instance);

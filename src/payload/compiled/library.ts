@@ -53,10 +53,14 @@ function load(): { storage: TransformerStorage | undefined; format: Formatter | 
   }
 }
 
-const loaded = load();
+let loaded: ReturnType<typeof load> | undefined;
 
-/** class-transformer's decorator storage, or undefined when its layout is not the one known here. */
-export const transformerStorage: TransformerStorage | undefined = loaded.storage;
-
-/** class-validator's `$property` / `$constraint1` / `$value` / `$target` substitution. */
-export const formatMessage: Formatter | undefined = loaded.format;
+/**
+ * class-transformer's decorator storage (undefined when its layout is not the one known here)
+ * and class-validator's `$property` / `$constraint1` / `$value` / `$target` substitution.
+ * Loaded on first use, at bootstrap: importing koa-mqtt does not load either package.
+ */
+export function internals(): { storage: TransformerStorage | undefined; format: Formatter | undefined } {
+  loaded ??= load();
+  return loaded;
+}

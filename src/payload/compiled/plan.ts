@@ -4,8 +4,8 @@
  * answers (`getTargetValidationMetadatas` with the same options class-validator passes, which
  * covers inheritance and groups), grouped and ordered exactly as class-validator groups them.
  */
-import { getMetadataStorage, type ValidationArguments, type ValidatorOptions } from 'class-validator';
-import { transformerStorage } from './library.js';
+import type { ValidationArguments, ValidatorOptions } from 'class-validator';
+import { internals } from './library.js';
 import { BUILT_IN_CONSTRAINTS, Unsupported } from './support.js';
 
 /** The class-validator metadata fields the compiled path reads. */
@@ -75,9 +75,11 @@ const OBJECT_PROTO_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNam
 /** Plans per validation options (their groups decide the metadata lists) and class. */
 export class Planner {
   private readonly plans = new Map<Function, ClassPlan | Unsupported>();
-  private readonly storage = getMetadataStorage();
 
-  constructor(private readonly options: ValidatorOptions | undefined) {}
+  constructor(
+    private readonly options: ValidatorOptions | undefined,
+    private readonly storage: ReturnType<typeof import('class-validator').getMetadataStorage>,
+  ) {}
 
   /** The plan of `target`, or why it cannot be compiled (including a class it nests). */
   plan(target: Function): ClassPlan | Unsupported {
@@ -116,7 +118,7 @@ export class Planner {
   }
 
   private transformPart(target: Function): Pick<ClassPlan, 'protoSkip' | 'types'> | Unsupported {
-    const storage = transformerStorage;
+    const storage = internals().storage;
     if (storage === undefined) return new Unsupported('class-transformer internals not recognised');
     if (storage.getStrategy(target) !== 'none') return new Unsupported('class-level @Expose/@Exclude');
     if (storage.getExposedMetadatas(target).length > 0) return new Unsupported('@Expose');

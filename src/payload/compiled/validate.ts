@@ -5,7 +5,7 @@
  * its constraints fails or a nested object has errors.
  */
 import { type ValidationArguments, ValidationError, type ValidatorOptions } from 'class-validator';
-import { formatMessage } from './library.js';
+import { internals } from './library.js';
 import type { Check, ClassPlan, Metadata, PropertyPlan } from './plan.js';
 import { DEOPT } from './transform.js';
 
@@ -47,6 +47,8 @@ export class CompiledValidator {
   constructor(
     private readonly plans: ReadonlyMap<Function, ClassPlan>,
     private readonly s: Settings,
+    /** class-validator's class, from the module `MqttApp.start()` loaded. */
+    private readonly ValidationError: new () => ValidationError,
   ) {}
 
   /** The errors `validateSync(object, options)` returns. */
@@ -77,7 +79,7 @@ export class CompiledValidator {
 
   private noMetadata(object: Obj, errors: ValidationError[]): void {
     if (this.s.forbidUnknownValues) {
-      const error = new ValidationError();
+      const error = new this.ValidationError();
       if (this.s.withTarget) error.target = object;
       error.value = undefined;
       (error as { property: unknown }).property = undefined;
@@ -104,7 +106,7 @@ export class CompiledValidator {
   }
 
   private error(object: object, value: unknown, property: string): ValidationError {
-    const error = new ValidationError();
+    const error = new this.ValidationError();
     if (this.s.withTarget) error.target = object;
     if (this.s.withValue) error.value = value;
     error.property = property;
@@ -206,7 +208,7 @@ export class CompiledValidator {
       if (instance !== undefined && instance.defaultMessage instanceof Function)
         message = instance.defaultMessage(args);
     }
-    return formatMessage!(message, args);
+    return internals().format!(message, args);
   }
 }
 
