@@ -15,6 +15,14 @@ export {
 export { MqttController } from './decorators/mqtt-controller.js';
 export { Ctx, Packet, Params, Payload, TopicName, TopicParam } from './decorators/params.js';
 export { Topic } from './decorators/topic.js';
+export type {
+  MiddlewareLike,
+  MqttMiddleware,
+  MqttMiddlewareClass,
+  Next,
+} from './dispatch/middleware.js';
+export type { MiddlewareContainer } from './dispatch/pipeline.js';
+export { UseMiddleware } from './dispatch/use-middleware.js';
 export * from './errors.js';
 export {
   type MqttHealthOptions,
@@ -36,8 +44,8 @@ export type {
   SubscriptionOptions,
   TopicOptions,
 } from './metadata/types.js';
-export { createMqttApp, MqttApp } from './runtime/app.js';
-export { MqttContext, type TopicParams } from './runtime/context.js';
+export { createMqttApp, MqttApp, type MqttPlugin } from './runtime/app.js';
+export { MqttContext, type MqttRouteInfo, type MqttState, type TopicParams } from './runtime/context.js';
 export { DEAD_LETTER_PROPERTIES, type DeadLetterEnvelope } from './runtime/dead-letter.js';
 export { type EncodedPayload, encodePayload } from './runtime/encode.js';
 export {
@@ -56,12 +64,14 @@ export { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from './runtime/reply
 export { SHARE_GROUP_ENV } from './runtime/share-group.js';
 export {
   MqttService,
+  type OnTopicOptions,
   type PublishOptions,
   type PublishProperties,
   type PublishResult,
   type RuntimeSubscribeOptions,
   type SubscribeResult,
 } from './service/mqtt-service.js';
+export type { OutgoingPublish, PublishInterceptor } from './service/publish-interceptor.js';
 export { MqttReply } from './service/reply-message.js';
 export { REPLY_TOPIC_ROOT, type RequestOptions } from './service/requester.js';
 export * from './topic/index.js';

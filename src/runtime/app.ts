@@ -1,23 +1,42 @@
 import type { ValidatorOptions } from 'class-validator';
 import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/config.js';
-import { type ConnectInfo, Connection } from '../client/connection.js';
+import { type ConnectInfo, Connection, type PacketSink } from '../client/connection.js';
 import { SubscriptionTable } from '../client/subscriptions.js';
-import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
+import type { MiddlewareLike, MqttMiddleware } from '../dispatch/middleware.js';
+import { MiddlewareResolver, withMiddleware } from '../dispatch/pipeline.js';
+import { controllerMiddleware, decoratedMethods, methodMiddleware } from '../dispatch/use-middleware.js';
+import { MqttConnectionError, MqttDefinitionError, MqttError, MqttMiddlewareError } from '../errors.js';
 import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
 import type { PublishOptions } from '../service/mqtt-service.js';
 import { MqttService } from '../service/mqtt-service.js';
+import type { PublishInterceptor } from '../service/publish-interceptor.js';
+import { splitSharedFilter } from '../topic/index.js';
 import { DeadLetters } from './dead-letter.js';
 import { type ControllerDefinition, defineController } from './definitions.js';
 import { Dispatcher } from './dispatcher.js';
 import { forwardEvents, MqttEvents } from './events.js';
-import { compileMethod } from './handler.js';
+import { compileMethod, compileMethodCall } from './handler.js';
 import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from './hooks.js';
 import type { MqttAppOptions } from './options.js';
 import { Replier } from './reply.js';
 import { type Route, Router } from './router.js';
 import { resolveShareGroup } from './share-group.js';
 import { Subscriber } from './subscriber.js';
+
+/**
+ * What `use()` takes besides middleware: a plug-in bundling middleware around handlers and an
+ * interceptor around publishes (tracing does both).
+ */
+export interface MqttPlugin {
+  readonly middleware?: MiddlewareLike;
+  readonly publish?: PublishInterceptor;
+}
+
+/** @internal What tests may replace: the connection (an in-memory one, in `createTestApp`). */
+export interface MqttAppInternals {
+  readonly connection?: (config: MqttConfig, sink: PacketSink, logger: MqttLogger) => Connection;
+}
 
 type Publish = (topic: string, payload: unknown, options: PublishOptions) => Promise<unknown>;
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -55,11 +74,21 @@ export class MqttApp {
   readonly shareGroup: string | undefined;
   readonly deadLetters: DeadLetters;
   readonly replier: Replier;
+  /** Resolves middleware classes (from the container, else `new`), one instance per class. */
+  readonly middlewareResolver: MiddlewareResolver;
+  /** Interceptors around every publish (`use(plugin)`), outermost first. */
+  readonly publishInterceptors: PublishInterceptor[] = [];
+  private readonly middlewareList: MiddlewareLike[] = [];
+  private resolvedMiddleware: MqttMiddleware[] | undefined;
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly options: MqttAppOptions = {}) {
+  constructor(
+    private readonly options: MqttAppOptions = {},
+    /** @internal How the connection is made (`koa-mqtt/testing` puts an in-memory one here). */
+    internals: MqttAppInternals = {},
+  ) {
     this.config = options.config ?? MqttConfig.from(pickConfig(options));
     this.logger = options.logger ?? consoleLogger;
     this.ack = options.ack ?? 'auto';
@@ -88,6 +117,8 @@ export class MqttApp {
         ),
       );
     }
+    this.middlewareResolver = new MiddlewareResolver(options.container);
+    for (const item of options.middleware ?? []) this.use(item);
     this.shareGroup = resolveShareGroup(options.shareGroup);
     this.definitions = (options.controllers ?? []).map((target) =>
       defineController(target, { shareGroup: this.shareGroup }),
@@ -119,10 +150,12 @@ export class MqttApp {
         }
       },
     });
-    const connection = new Connection(this.config, this.dispatcher.onPacket, this.logger, {
-      incomingStore: options.incomingStore,
-      outgoingStore: options.outgoingStore,
-    });
+    const connection =
+      internals.connection?.(this.config, this.dispatcher.onPacket, this.logger) ??
+      new Connection(this.config, this.dispatcher.onPacket, this.logger, {
+        incomingStore: options.incomingStore,
+        outgoingStore: options.outgoingStore,
+      });
     this.connection = connection;
     this.router.identifiers = () => connection.subscriptionIdsAvailable;
     forwardEvents(this, this.events);
@@ -137,6 +170,38 @@ export class MqttApp {
       },
     );
     this.service = new MqttService(this);
+  }
+
+  /**
+   * Adds app-wide middleware, run around every handler (controller and runtime ones) before
+   * the controller's and the method's, in the order added; or a plug-in (`{ middleware, publish }`).
+   * Only before `start()` and before the first runtime `subscribe`/`onTopic`: chains are
+   * compiled once per route.
+   */
+  use(middleware: MiddlewareLike | MqttPlugin): this {
+    if (this.resolvedMiddleware) {
+      throw new MqttMiddlewareError(
+        'use() must be called before start() and before the first service.subscribe()/onTopic() with a handler: middleware chains are compiled once per route',
+      );
+    }
+    if (typeof middleware === 'function') this.middlewareList.push(middleware);
+    else if (typeof middleware === 'object' && middleware !== null) {
+      if (middleware.middleware) this.middlewareList.push(middleware.middleware);
+      if (middleware.publish) this.publishInterceptors.push(middleware.publish);
+      if (!middleware.middleware && !middleware.publish)
+        throw new MqttMiddlewareError('use(plugin): the plug-in has neither middleware nor publish');
+    } else {
+      throw new MqttMiddlewareError(
+        `use() takes a middleware function, a middleware class or a plug-in, got ${middleware === null ? 'null' : typeof middleware}`,
+      );
+    }
+    return this;
+  }
+
+  /** The app-wide middleware, resolved; from the first call on, `use()` is closed. */
+  appMiddleware(): readonly MqttMiddleware[] {
+    this.resolvedMiddleware ??= this.middlewareResolver.resolve(this.middlewareList, 'use()');
+    return this.resolvedMiddleware;
   }
 
   get running(): boolean {
@@ -189,8 +254,20 @@ export class MqttApp {
   /** Instances from the container (or `new`), compiled handlers, routes and subscriptions. */
   private mountControllers(): Array<Promise<number>> {
     const granted: Array<Promise<number>> = [];
+    const appMiddleware = this.appMiddleware();
     for (const definition of this.definitions) {
       const instance = this.instantiate(definition.target as Constructable);
+      const controller = this.middlewareResolver.resolve(
+        controllerMiddleware(definition.target),
+        `@UseMiddleware on ${definition.name}`,
+      );
+      const handled = new Set(definition.handlers.map((h) => h.method));
+      for (const method of decoratedMethods(definition.target)) {
+        if (!handled.has(method))
+          throw new MqttDefinitionError(
+            `${definition.name}.${method} has @UseMiddleware but no @Topic(): middleware runs around topic handlers only`,
+          );
+      }
       for (const handler of definition.handlers) {
         const compiled = compileMethod(
           instance,
@@ -199,11 +276,34 @@ export class MqttApp {
           handler.record.params,
           this.validation,
         );
+        const middleware = [
+          ...appMiddleware,
+          ...controller,
+          ...this.middlewareResolver.resolve(
+            methodMiddleware(definition.target, handler.method),
+            `@UseMiddleware on ${handler.name}`,
+          ),
+        ];
+        const call =
+          middleware.length > 0
+            ? compileMethodCall(
+                instance,
+                handler.method,
+                handler.name,
+                handler.record.params,
+                this.validation,
+              )
+            : undefined;
         for (const route of handler.routes) {
           const added = this.subscriber.add(route.subscriptionFilter, route.subscription, 'controller');
           granted.push(added.granted);
           const mounted: Route = {
-            handler: compiled,
+            handler: call
+              ? withMiddleware(compiled, middleware, call, {
+                  filter: route.pattern.filter,
+                  shareGroup: splitSharedFilter(route.subscriptionFilter).group,
+                })
+              : compiled,
             pattern: route.pattern,
             subscription: added.subscription,
             ack: route.ack ?? this.ack,

@@ -1,4 +1,5 @@
 import type { PacketSink } from '../client/connection.js';
+import { contextOfFailure } from '../dispatch/pipeline.js';
 import { AckQueue, type AckTransport } from './acks.js';
 import { MqttContext, type TopicParams } from './context.js';
 import { asError, type Hooks } from './hooks.js';
@@ -89,6 +90,7 @@ export class Dispatcher {
     } else {
       outcome = this.handle(message, selection.routes, selection.fallback);
     }
+    if (this.observer?.handled) this.reportHandled(message, outcome);
     if (ticket) {
       if (!afterHandler) this.acks.settle(ticket);
       else if (outcome instanceof Promise) void outcome.then((ok) => this.acks.settle(ticket, code(ok)));
@@ -143,13 +145,18 @@ export class Dispatcher {
     return this.succeed(route, message, result, t0);
   }
 
+  private reportHandled(message: InboundMessage, outcome: boolean | Promise<boolean>): void {
+    if (outcome instanceof Promise) void outcome.then((ok) => this.observer?.handled?.(message, ok));
+    else this.observer?.handled?.(message, outcome);
+  }
+
   private start(route: Route, message: InboundMessage): number {
     this.observer?.started(route, message);
     return performance.now();
   }
 
   private succeed(route: Route, message: InboundMessage, value: unknown, t0: number): true {
-    if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, undefined);
+    if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, undefined, value);
     this.options.afterHandler?.(message, route, value, undefined);
     return true;
   }
@@ -157,7 +164,8 @@ export class Dispatcher {
   private fail(error: Error, route: Route, message: InboundMessage, params: TopicParams, t0: number): false {
     if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, error);
     this.options.afterHandler?.(message, route, undefined, error);
-    void this.hooks.error(error, new MqttContext(message, params, route.handler!.name));
+    const ctx = contextOfFailure(error) ?? new MqttContext(message, params, route.handler!.name);
+    void this.hooks.error(error, ctx);
     return false;
   }
 

@@ -1,6 +1,7 @@
 import type { ValidatorOptions } from 'class-validator';
 import type { IStore } from 'mqtt';
 import type { MqttConfig, MqttConfigInput } from '../client/config.js';
+import type { MiddlewareLike } from '../dispatch/middleware.js';
 import type { MqttLogger } from '../logger.js';
 import type { AckMode, Constructable, DeadLetterOptions } from '../metadata/types.js';
 import type { HookArgs } from './hooks.js';
@@ -19,6 +20,11 @@ export interface MqttAppOptions extends MqttConfigInput {
   controllers?: Constructable[];
   /** Resolves controllers (constructor injection); without one, controllers are created with `new`. */
   container?: ControllerContainer;
+  /**
+   * App-wide middleware around every handler (see `MqttApp.use`), in order; also resolves
+   * middleware classes from `container`.
+   */
+  middleware?: MiddlewareLike[];
   /** pino-shaped logger; default: warnings and errors to stderr. */
   logger?: MqttLogger;
   /**

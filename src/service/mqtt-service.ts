@@ -1,15 +1,24 @@
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { ProtocolVersion } from '../client/connection.js';
 import type { SubscriptionInfo } from '../client/subscriptions.js';
+import type { MiddlewareLike } from '../dispatch/middleware.js';
+import { withMiddleware } from '../dispatch/pipeline.js';
 import { MqttProtocolError } from '../errors.js';
 import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
 import type { MqttApp } from '../runtime/app.js';
 import { resolveSubscription } from '../runtime/definitions.js';
 import { encodePayload } from '../runtime/encode.js';
 import type { MqttEvents } from '../runtime/events.js';
-import { compileFunction, type MessageHandler } from '../runtime/handler.js';
+import { type CompiledHandler, compileFunction, type MessageHandler } from '../runtime/handler.js';
 import type { Route } from '../runtime/router.js';
-import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
+import {
+  parsePattern,
+  shareFilter,
+  splitSharedFilter,
+  type TopicPattern,
+  validateTopicName,
+} from '../topic/index.js';
+import { intercept } from './publish-interceptor.js';
 import { checkPublishFlags, checkPublishProperties } from './publish-properties.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
@@ -34,6 +43,14 @@ export interface PublishResult {
 
 export interface RuntimeSubscribeOptions extends SubscriptionOptions {
   readonly ack?: AckMode;
+  /** Middleware around this handler, after the app's (`use`); see docs/middleware.md. */
+  readonly middleware?: readonly MiddlewareLike[];
+}
+
+/** Options of `onTopic`. */
+export interface OnTopicOptions {
+  /** Middleware around this handler, after the app's (`use`). */
+  readonly middleware?: readonly MiddlewareLike[];
 }
 
 export interface SubscribeResult {
@@ -101,7 +118,17 @@ export class MqttService {
    * acknowledged it (QoS 1/2) or it was written (QoS 0). An invalid topic rejects with
    * `InvalidTopicError` and nothing is sent.
    */
-  async publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+  publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+    const interceptors = this.app.publishInterceptors;
+    if (interceptors.length === 0) return this.send(topic, payload, options);
+    return intercept(
+      interceptors,
+      { topic, payload, options, protocolVersion: this.app.connection.protocolVersion },
+      (intercepted) => this.send(topic, payload, intercepted),
+    );
+  }
+
+  private async send(topic: string, payload: unknown, options: PublishOptions): Promise<PublishResult> {
     validateTopicName(topic);
     checkPublishFlags(topic, options);
     const encoded = encodePayload(payload);
@@ -159,7 +186,9 @@ export class MqttService {
         : pattern.filter;
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
-      handler: handler ? compileFunction(handler, filter) : undefined,
+      handler: handler
+        ? this.compile(handler, filter, pattern, subscriptionFilter, options.middleware)
+        : undefined,
       pattern,
       subscription: added.subscription,
       ack: options.ack ?? this.app.ack,
@@ -205,10 +234,11 @@ export class MqttService {
    * `on_topic`): it runs for messages that some other subscription brings. Returns a
    * function that removes it.
    */
-  onTopic(filter: string, handler: MessageHandler): () => void {
+  onTopic(filter: string, handler: MessageHandler, options: OnTopicOptions = {}): () => void {
+    const pattern = parsePattern(filter);
     const route: Route = {
-      handler: compileFunction(handler, filter),
-      pattern: parsePattern(filter),
+      handler: this.compile(handler, filter, pattern, pattern.subscriptionFilter, options.middleware),
+      pattern,
       subscription: undefined,
       ack: this.app.ack,
     };
@@ -216,6 +246,25 @@ export class MqttService {
     return () => {
       this.app.router.remove(route);
     };
+  }
+
+  /** A runtime handler, wrapped in the app's middleware and its own when there is any. */
+  private compile(
+    handler: MessageHandler,
+    filter: string,
+    pattern: TopicPattern,
+    subscriptionFilter: string,
+    own: readonly MiddlewareLike[] | undefined,
+  ): CompiledHandler {
+    const compiled = compileFunction(handler, filter);
+    const middleware = [
+      ...this.app.appMiddleware(),
+      ...this.app.middlewareResolver.resolve(own ?? [], `middleware of ${JSON.stringify(filter)}`),
+    ];
+    return withMiddleware(compiled, middleware, handler, {
+      filter: pattern.filter,
+      shareGroup: splitSharedFilter(subscriptionFilter).group,
+    });
   }
 
   /**
