@@ -33,7 +33,13 @@ class FanOut implements DispatchObserver {
   started(route: Route, message: InboundMessage): void {
     for (const o of this.list) o.started(route, message);
   }
-  settled(route: Route, message: InboundMessage, ms: number, error: Error | undefined, value?: unknown): void {
+  settled(
+    route: Route,
+    message: InboundMessage,
+    ms: number,
+    error: Error | undefined,
+    value?: unknown,
+  ): void {
     for (const o of this.list) o.settled(route, message, ms, error, value);
   }
   handled(message: InboundMessage, ok: boolean): void {

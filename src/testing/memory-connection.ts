@@ -101,7 +101,10 @@ export class MemoryConnection extends Connection implements MemoryClient {
 
   override abortRetry(): void {}
 
-  override async subscribe(subscriptions: readonly Subscription[], id: number | undefined): Promise<number[]> {
+  override async subscribe(
+    subscriptions: readonly Subscription[],
+    id: number | undefined,
+  ): Promise<number[]> {
     this.requireOpen();
     return this.broker.subscribe(this, subscriptions, this.subscriptionIdsAvailable ? id : undefined);
   }
@@ -159,7 +162,7 @@ export class MemoryConnection extends Connection implements MemoryClient {
   }
 
   private requireOpen(): void {
-    if (!this.isConnected) throw new MqttConnectionError('The in-memory test app is not started (or was stopped)');
+    if (!this.isConnected)
+      throw new MqttConnectionError('The in-memory test app is not started (or was stopped)');
   }
 }
-

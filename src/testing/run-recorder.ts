@@ -84,7 +84,13 @@ export class RunRecorder implements DispatchObserver {
     byMessage.set(message, run);
   }
 
-  settled(route: Route, message: InboundMessage, _ms: number, error: Error | undefined, value?: unknown): void {
+  settled(
+    route: Route,
+    message: InboundMessage,
+    _ms: number,
+    error: Error | undefined,
+    value?: unknown,
+  ): void {
     const byMessage = this.open.get(route);
     const run = byMessage?.get(message);
     if (!run) return;
