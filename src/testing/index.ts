@@ -15,3 +15,4 @@ export {
   type TestAppFactory,
   type TestAppOptions,
 } from './test-app.js';
+export { brokerTestApps, createBrokerTestApp } from './broker-test-app.js';
