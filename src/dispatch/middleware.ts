@@ -18,11 +18,11 @@ export interface MqttMiddlewareClass {
 /** What `use()` and `@UseMiddleware()` take: a function, or a class with a `use(ctx, next)` method. */
 export type MiddlewareLike = MqttMiddleware | (new (...args: never[]) => MqttMiddlewareClass);
 
-/** The chain of one route, compiled once: runs every middleware, then `handler`, and resolves with its result. */
-export type ComposedMiddleware = (
-  ctx: MqttContext,
-  handler: (ctx: MqttContext) => unknown,
-) => Promise<unknown>;
+/**
+ * The chain of one route, compiled once: runs every middleware, then `handler`; returns the
+ * handler's result, or a Promise of it when any step was asynchronous (a failure always rejects).
+ */
+export type ComposedMiddleware = (ctx: MqttContext, handler: (ctx: MqttContext) => unknown) => unknown;
 
 /**
  * koa-compose's semantics, with the handler as the innermost step: middleware run in order,
@@ -37,10 +37,11 @@ export function compose(middleware: readonly MqttMiddleware[]): ComposedMiddlewa
     }
   }
   const list = [...middleware];
+  const count = list.length;
   return (ctx, handler) => {
     let index = -1;
     let value: unknown;
-    const dispatch = (i: number): Promise<void> => {
+    const dispatch = (i: number): Promise<unknown> => {
       if (i <= index) {
         return Promise.reject(
           new MqttMiddlewareError(`next() called more than once in middleware ${i - 1} of ${ctx.handler}`),
@@ -48,7 +49,7 @@ export function compose(middleware: readonly MqttMiddleware[]): ComposedMiddlewa
       }
       index = i;
       try {
-        if (i === list.length) {
+        if (i === count) {
           const result = handler(ctx);
           if (result instanceof Promise) {
             return result.then((resolved) => {
@@ -56,16 +57,22 @@ export function compose(middleware: readonly MqttMiddleware[]): ComposedMiddlewa
             });
           }
           value = result;
-          return Promise.resolve();
+          return RESOLVED;
         }
-        return Promise.resolve(list[i]!(ctx, () => dispatch(i + 1))).then(() => undefined);
+        const result = list[i]!(ctx, () => dispatch(i + 1) as Promise<void>);
+        return result instanceof Promise ? result : RESOLVED;
       } catch (error) {
         return Promise.reject(error);
       }
     };
-    return dispatch(0).then(() => value);
+    const done = dispatch(0);
+    // Every step returned at once (sync handler, middleware returning next()'s result): no Promise to wait for.
+    if (done === RESOLVED) return value;
+    return done.then(() => value);
   };
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Whether `value` is a middleware class (its prototype has `use`) rather than a middleware function. */
 export function isMiddlewareClass(

@@ -83,7 +83,9 @@ export function withMiddleware(
     of: handler,
     invoke: (message, params) => {
       const ctx = new MqttContext(message, params, name, route);
-      return chain(ctx, call).catch((error: unknown) => {
+      const result = chain(ctx, call);
+      if (!(result instanceof Promise)) return result;
+      return result.then(undefined, (error: unknown) => {
         const failure = asError(error);
         if (!failedContexts.has(failure)) failedContexts.set(failure, ctx);
         throw failure;

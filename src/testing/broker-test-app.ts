@@ -38,7 +38,11 @@ export async function createBrokerTestApp(url: string, options: TestAppOptions =
   const app = new MqttApp({
     logger: silentLogger,
     ...appOptions,
-    config: MqttConfig.from({ url, protocolVersion, ...(options.clientId ? { clientId: options.clientId } : {}) }),
+    config: MqttConfig.from({
+      url,
+      protocolVersion,
+      ...(options.clientId ? { clientId: options.clientId } : {}),
+    }),
   });
   const fenceTopic = `${FENCE_ROOT}/${app.connection.clientId}`;
   const recorder = new RunRecorder((topic) => topic === fenceTopic);

@@ -1,3 +1,4 @@
+export { brokerTestApps, createBrokerTestApp } from './broker-test-app.js';
 export {
   type EmbeddedBroker,
   type EmbeddedBrokerCredentials,
@@ -15,4 +16,3 @@ export {
   type TestAppFactory,
   type TestAppOptions,
 } from './test-app.js';
-export { brokerTestApps, createBrokerTestApp } from './broker-test-app.js';
