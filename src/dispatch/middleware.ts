@@ -1,5 +1,5 @@
 import { MqttMiddlewareError } from '../errors.js';
-import type { MqttContext } from '../runtime/context.js';
+import type { MqttContext } from './context.js';
 
 /** Runs the rest of the chain (later middleware, then the handler); resolves once they settled. */
 export type Next = () => Promise<void>;

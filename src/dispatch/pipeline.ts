@@ -1,7 +1,7 @@
 import { MqttMiddlewareError } from '../errors.js';
-import { MqttContext, type MqttRouteInfo } from '../runtime/context.js';
-import type { CompiledHandler } from '../runtime/handler.js';
-import { asError } from '../runtime/hooks.js';
+import { MqttContext, type MqttRouteInfo } from './context.js';
+import type { CompiledHandler } from './handler.js';
+import { asError } from './hooks.js';
 import {
   type ComposedMiddleware,
   compose,

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { ListenOptions } from 'node:net';
 import type Koa from 'koa';
+import { createMqttApp, type MqttApp, type MqttPlugin } from '../app/app.js';
+import type { MqttAppOptions } from '../app/options.js';
 import type { MiddlewareLike } from '../dispatch/middleware.js';
 import { MqttError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
-import { createMqttApp, type MqttApp, type MqttPlugin } from '../runtime/app.js';
-import type { MqttAppOptions } from '../runtime/options.js';
 import { MqttService } from '../service/mqtt-service.js';
 import './context.js';
 import { closeServer } from './close-server.js';

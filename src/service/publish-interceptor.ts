@@ -1,5 +1,6 @@
 import type { ProtocolVersion } from '../client/connection.js';
-import type { PublishOptions, PublishResult } from './mqtt-service.js';
+import type { PublishOptions } from '../client/publish-options.js';
+import type { PublishResult } from './publish-result.js';
 
 /** One publish as an interceptor sees it, before it is checked, encoded and sent. */
 export interface OutgoingPublish {

@@ -1,11 +1,12 @@
 import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt';
+import { MqttApp } from '../app/app.js';
 import { MqttConfig } from '../client/config.js';
+import type { PublishOptions } from '../client/publish-options.js';
+import { addObserver } from '../dispatch/observer.js';
 import { silentLogger } from '../logger.js';
-import { MqttApp } from '../runtime/app.js';
-import { resolveSubscription } from '../runtime/definitions.js';
-import { encodePayload } from '../runtime/encode.js';
-import { addObserver } from '../runtime/observer.js';
-import type { MqttService, PublishOptions } from '../service/mqtt-service.js';
+import { resolveSubscription } from '../metadata/definitions.js';
+import { encodePayload } from '../payload/encode.js';
+import type { MqttService } from '../service/mqtt-service.js';
 import { parsePattern, validateTopicName } from '../topic/index.js';
 import type { PublishedMessage } from './memory-connection.js';
 import { type HandlerRun, RunRecorder } from './run-recorder.js';

@@ -1,7 +1,7 @@
-import type { TopicParams } from '../runtime/context.js';
-import type { InboundMessage } from '../runtime/message.js';
-import type { DispatchObserver } from '../runtime/observer.js';
-import type { Route } from '../runtime/router.js';
+import type { TopicParams } from '../dispatch/context.js';
+import type { DispatchObserver } from '../dispatch/observer.js';
+import type { Route } from '../dispatch/router.js';
+import type { InboundMessage } from '../payload/message.js';
 
 /** One handler execution, as a test sees it. */
 export interface HandlerRun {

@@ -1,11 +1,12 @@
+import { MqttApp } from '../app/app.js';
+import type { MqttAppOptions } from '../app/options.js';
 import { MqttConfig } from '../client/config.js';
+import type { PublishOptions } from '../client/publish-options.js';
+import { addObserver } from '../dispatch/observer.js';
 import { MqttError } from '../errors.js';
 import { silentLogger } from '../logger.js';
-import { MqttApp } from '../runtime/app.js';
-import { encodePayload } from '../runtime/encode.js';
-import { addObserver } from '../runtime/observer.js';
-import type { MqttAppOptions } from '../runtime/options.js';
-import type { MqttService, PublishOptions } from '../service/mqtt-service.js';
+import { encodePayload } from '../payload/encode.js';
+import type { MqttService } from '../service/mqtt-service.js';
 import { validateTopicName } from '../topic/index.js';
 import { MemoryBroker } from './memory-broker.js';
 import { type MemoryAck, MemoryConnection, type PublishedMessage } from './memory-connection.js';

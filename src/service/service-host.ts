@@ -1,0 +1,34 @@
+import type { MqttConfig } from '../client/config.js';
+import type { Connection } from '../client/connection.js';
+import type { Subscriber } from '../client/subscriber.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { MqttEvents } from '../dispatch/events.js';
+import type { Hooks } from '../dispatch/hooks.js';
+import type { MqttMiddleware } from '../dispatch/middleware.js';
+import type { MiddlewareResolver } from '../dispatch/pipeline.js';
+import type { Router } from '../dispatch/router.js';
+import type { AckMode } from '../metadata/types.js';
+import type { PublishInterceptor } from './publish-interceptor.js';
+
+/**
+ * The parts of an app that its `MqttService` works with. `MqttApp` (src/app/) is the one
+ * implementation; the service depends on this shape, not on the app, so the app can build
+ * its service without an import cycle between the two.
+ */
+export interface MqttServiceHost {
+  readonly config: MqttConfig;
+  readonly connection: Connection;
+  readonly router: Router;
+  readonly hooks: Hooks;
+  readonly subscriber: Subscriber;
+  readonly dispatcher: Dispatcher;
+  readonly events: MqttEvents;
+  /** The app-wide ack mode, the default of runtime subscriptions. */
+  readonly ack: AckMode;
+  /** Interceptors around every publish (tracing), outermost first. */
+  readonly publishInterceptors: readonly PublishInterceptor[];
+  /** Resolves middleware classes of runtime handlers (the app's container). */
+  readonly middlewareResolver: MiddlewareResolver;
+  /** The app-wide middleware; calling it closes `use()`. */
+  appMiddleware(): readonly MqttMiddleware[];
+}
