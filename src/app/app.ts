@@ -31,6 +31,8 @@ import { Replier } from './reply.js';
 export interface MqttPlugin {
   readonly middleware?: MiddlewareLike;
   readonly publish?: PublishInterceptor;
+  /** Called once by `use()` with the app (e.g. to read its client id). */
+  readonly install?: (app: MqttApp) => void;
 }
 
 /** @internal What tests may replace: the connection (an in-memory one, in `createTestApp`). */
@@ -186,6 +188,7 @@ export class MqttApp {
     }
     if (typeof middleware === 'function') this.middlewareList.push(middleware);
     else if (typeof middleware === 'object' && middleware !== null) {
+      middleware.install?.(this);
       if (middleware.middleware) this.middlewareList.push(middleware.middleware);
       if (middleware.publish) this.publishInterceptors.push(middleware.publish);
       if (!middleware.middleware && !middleware.publish)
