@@ -24,14 +24,16 @@ export interface MqttRouteInfo {
 /**
  * What a handler knows about the message it handles: `@Ctx()`, or the only argument of a
  * handler with no parameter decorators. Middleware receives the same object the handler does.
+ * `P`: the parameters' type, from the pattern string where TypeScript sees it
+ * (`service.subscribe('devices/+id/#rest', (ctx) => ctx.params.id)`: `{ id: string; rest: string }`).
  */
-export class MqttContext extends MessageView {
+export class MqttContext<P extends TopicParams = TopicParams> extends MessageView {
   private ownState: MqttState | undefined;
 
   constructor(
     message: InboundMessage,
     /** Named parameters of the pattern that matched (`+deviceId` → `params.deviceId`). */
-    readonly params: TopicParams,
+    readonly params: P,
     /** `Class.method` (or the runtime filter) of the handler running. */
     readonly handler: string,
     /** The route running (set for handlers that run middleware; see docs/middleware.md). */

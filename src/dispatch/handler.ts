@@ -15,8 +15,11 @@ export interface CompiledHandler {
   readonly of?: CompiledHandler;
 }
 
-/** A handler function as `MqttService.subscribe` / `onTopic` take it. */
-export type MessageHandler = (ctx: MqttContext) => unknown;
+/**
+ * A handler function as `MqttService.subscribe` / `onTopic` take it; `P` types `ctx.params`
+ * (`TopicParamsOf<'devices/+id'>` is `{ readonly id: string }`).
+ */
+export type MessageHandler<P extends TopicParams = TopicParams> = (ctx: MqttContext<P>) => unknown;
 
 type Resolver = (message: InboundMessage, params: TopicParams, name: string) => unknown;
 

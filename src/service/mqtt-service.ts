@@ -15,6 +15,7 @@ import {
   parsePattern,
   shareFilter,
   splitSharedFilter,
+  type TopicParamsOf,
   type TopicPattern,
   validateTopicName,
 } from '../topic/index.js';
@@ -159,9 +160,9 @@ export class MqttService {
    * handler, messages reach handlers added with `onTopic` or the `@OnMessage` fallback.
    * Works before `start()` and while offline: resolves once the broker acknowledged it.
    */
-  async subscribe(
-    filter: string,
-    handler?: MessageHandler,
+  async subscribe<F extends string>(
+    filter: F,
+    handler?: MessageHandler<TopicParamsOf<F>>,
     options: RuntimeSubscribeOptions = {},
   ): Promise<SubscribeResult> {
     const pattern = parsePattern(filter);
@@ -173,7 +174,7 @@ export class MqttService {
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
       handler: handler
-        ? this.compile(handler, filter, pattern, subscriptionFilter, options.middleware)
+        ? this.compile(handler as MessageHandler, filter, pattern, subscriptionFilter, options.middleware)
         : undefined,
       pattern,
       subscription: added.subscription,
@@ -220,10 +221,20 @@ export class MqttService {
    * `on_topic`): it runs for messages that some other subscription brings. Returns a
    * function that removes it.
    */
-  onTopic(filter: string, handler: MessageHandler, options: OnTopicOptions = {}): () => void {
+  onTopic<F extends string>(
+    filter: F,
+    handler: MessageHandler<TopicParamsOf<F>>,
+    options: OnTopicOptions = {},
+  ): () => void {
     const pattern = parsePattern(filter);
     const route: Route = {
-      handler: this.compile(handler, filter, pattern, pattern.subscriptionFilter, options.middleware),
+      handler: this.compile(
+        handler as MessageHandler,
+        filter,
+        pattern,
+        pattern.subscriptionFilter,
+        options.middleware,
+      ),
       pattern,
       subscription: undefined,
       ack: this.app.ack,
