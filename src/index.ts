@@ -12,6 +12,7 @@ export {
   OnDisconnect,
   OnError,
   OnMessage,
+  type OnMessageOptions,
   OnPublish,
   OnSubscribe,
   OnUnsubscribe,
@@ -53,6 +54,7 @@ export type {
   ControllerOptions,
   DeadLetterOptions,
   DecoderContext,
+  DtoValidatorOptions,
   PayloadDecoder,
   PayloadOptions,
   QoS,
@@ -74,5 +76,5 @@ export type { OutgoingPublish, PublishInterceptor } from './service/publish-inte
 export { MqttRemoteError } from './service/remote-error.js';
 export { MqttReply } from './service/reply-message.js';
 export { REPLY_TOPIC_ROOT, type RequestOptions } from './service/requester.js';
-export type { MqttServiceHost } from './service/service-host.js';
+export type { ControllerPausing, MqttServiceHost, PauseTarget } from './service/service-host.js';
 export * from './topic/index.js';

@@ -7,8 +7,21 @@ import type { Hooks } from '../dispatch/hooks.js';
 import type { MqttMiddleware } from '../dispatch/middleware.js';
 import type { MiddlewareResolver } from '../dispatch/pipeline.js';
 import type { Router } from '../dispatch/router.js';
-import type { AckMode } from '../metadata/types.js';
+import type { AckMode, Constructable } from '../metadata/types.js';
 import type { PublishInterceptor } from './publish-interceptor.js';
+
+/** What `pause` and `resume` take: a controller class, or one of its `@Topic` filters. */
+export type PauseTarget = Constructable | string;
+
+/** Pauses and resumes controller `@Topic` subscriptions (implemented in src/app/pausing.ts). */
+export interface ControllerPausing {
+  pause(target: PauseTarget): Promise<string[]>;
+  resume(target: PauseTarget): Promise<string[]>;
+  /** Filters of the paused controller routes. */
+  readonly paused: string[];
+  /** Whether `filter` is a controller `@Topic`'s, as sent or as written. */
+  isControllerFilter(filter: string): boolean;
+}
 
 /**
  * The parts of an app that its `MqttService` works with. `MqttApp` (src/app/) is the one
@@ -31,4 +44,6 @@ export interface MqttServiceHost {
   readonly middlewareResolver: MiddlewareResolver;
   /** The app-wide middleware; calling it closes `use()`. */
   appMiddleware(): readonly MqttMiddleware[];
+  /** Pausing of controller `@Topic`s (`pause`, `resume`). */
+  readonly pausing: ControllerPausing;
 }

@@ -3,6 +3,8 @@ export {
   type EmbeddedBroker,
   type EmbeddedBrokerCredentials,
   type EmbeddedBrokerOptions,
+  type EmbeddedPayload,
+  type EmbeddedPublishOptions,
   startEmbeddedBroker,
 } from './embedded-broker.js';
 export { MemoryBroker, type MemoryClient, type MemoryMessage } from './memory-broker.js';
