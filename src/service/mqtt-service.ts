@@ -7,8 +7,15 @@ import { type CompiledHandler, compileFunction, type MessageHandler } from '../d
 import type { MiddlewareLike } from '../dispatch/middleware.js';
 import { withMiddleware } from '../dispatch/pipeline.js';
 import type { Route } from '../dispatch/router.js';
-import { MqttProtocolError, MqttUsageError } from '../errors.js';
+import { MqttOptionError, MqttProtocolError, MqttUsageError, quote } from '../errors.js';
 import { resolveSubscription } from '../metadata/definitions.js';
+import {
+  checkOptions,
+  checkValue,
+  RUNTIME_SUBSCRIPTION_RULES,
+  rules,
+  showPattern,
+} from '../metadata/option-rules.js';
 import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
 import { encodePayload } from '../payload/encode.js';
 import {
@@ -20,7 +27,7 @@ import {
   validateTopicName,
 } from '../topic/index.js';
 import { intercept } from './publish-interceptor.js';
-import { checkPublishFlags, checkPublishProperties } from './publish-properties.js';
+import { checkPublishOptions, checkTopicAlias } from './publish-properties.js';
 import type { PublishResult } from './publish-result.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
@@ -29,15 +36,15 @@ import type { MqttServiceHost, PauseTarget } from './service-host.js';
 export type { PublishResult } from './publish-result.js';
 
 export interface RuntimeSubscribeOptions extends SubscriptionOptions {
-  readonly ack?: AckMode;
+  readonly ack?: AckMode | undefined;
   /** Middleware around this handler, after the app's (`use`); see docs/middleware.md. */
-  readonly middleware?: readonly MiddlewareLike[];
+  readonly middleware?: readonly MiddlewareLike[] | undefined;
 }
 
 /** Options of `onTopic`. */
 export interface OnTopicOptions {
   /** Middleware around this handler, after the app's (`use`). */
-  readonly middleware?: readonly MiddlewareLike[];
+  readonly middleware?: readonly MiddlewareLike[] | undefined;
 }
 
 export interface SubscribeResult {
@@ -103,7 +110,7 @@ export class MqttService {
    * Publishes `payload` (objects and arrays as JSON, strings as UTF-8, Buffers and typed arrays
    * as they are, numbers and booleans as text, null/undefined empty). Resolves when the broker
    * acknowledged it (QoS 1/2) or it was written (QoS 0). An invalid topic rejects with
-   * `InvalidTopicError` and nothing is sent.
+   * `InvalidTopicError`, an invalid option with `MqttOptionError`, and nothing is sent.
    */
   publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     const interceptors = this.app.publishInterceptors;
@@ -117,7 +124,9 @@ export class MqttService {
 
   private async send(topic: string, payload: unknown, options: PublishOptions): Promise<PublishResult> {
     validateTopicName(topic);
-    checkPublishFlags(topic, options);
+    const where = () => `publish(${quote(topic)})`;
+    checkPublishOptions(where, options);
+    checkTopicAlias(where, options.properties?.topicAlias, this.app.topicAliasMaximum);
     const encoded = encodePayload(payload);
     const qos = options.qos ?? 0;
     const publishOptions: IClientPublishOptions = {
@@ -130,10 +139,7 @@ export class MqttService {
         encoded.contentType && options.properties?.contentType === undefined
           ? { ...options.properties, contentType: encoded.contentType }
           : options.properties;
-      if (properties) {
-        checkPublishProperties(topic, properties);
-        publishOptions.properties = properties;
-      }
+      if (properties) publishOptions.properties = properties as IClientPublishOptions['properties'];
     } else if (options.properties && Object.keys(options.properties).length > 0) {
       throw new MqttProtocolError(
         `Publish to ${JSON.stringify(topic)}: properties (${Object.keys(options.properties).join(', ')}) need MQTT 5, but this connection speaks MQTT 3.1.1`,
@@ -165,12 +171,24 @@ export class MqttService {
     handler?: MessageHandler<TopicParamsOf<F>>,
     options: RuntimeSubscribeOptions = {},
   ): Promise<SubscribeResult> {
+    const where = `subscribe(${showPattern(filter)})`;
     const pattern = parsePattern(filter);
+    if (handler !== undefined) checkValue(where, 'handler', handler, rules.function);
+    checkOptions(where, RUNTIME_SUBSCRIPTION_RULES, options);
     const subscriptionFilter = pattern.group
       ? pattern.subscriptionFilter
       : options.share
         ? shareFilter(options.share, pattern.filter)
         : pattern.filter;
+    if (options.noLocal && subscriptionFilter !== pattern.filter) {
+      // [MQTT-3.8.3-4]: the broker would close the connection.
+      throw new MqttOptionError(
+        where,
+        'noLocal',
+        true,
+        `false on a shared subscription (${quote(subscriptionFilter)}): MQTT 5 forbids noLocal there (MQTT-3.8.3-4)`,
+      );
+    }
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
       handler: handler
@@ -259,6 +277,7 @@ export class MqttService {
     options: OnTopicOptions = {},
   ): () => void {
     const pattern = parsePattern(filter);
+    checkValue(`onTopic(${quote(filter)})`, 'handler', handler, rules.function);
     const route: Route = {
       handler: this.compile(
         handler as MessageHandler,

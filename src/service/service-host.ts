@@ -46,4 +46,6 @@ export interface MqttServiceHost {
   appMiddleware(): readonly MqttMiddleware[];
   /** Pausing of controller `@Topic`s (`pause`, `resume`). */
   readonly pausing: ControllerPausing;
+  /** The broker's Topic Alias Maximum (MQTT 5 CONNACK; 0: none); undefined when not known. */
+  readonly topicAliasMaximum: number | undefined;
 }
