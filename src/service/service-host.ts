@@ -7,6 +7,7 @@ import type { Hooks } from '../dispatch/hooks.js';
 import type { MqttMiddleware } from '../dispatch/middleware.js';
 import type { MiddlewareResolver } from '../dispatch/pipeline.js';
 import type { Router } from '../dispatch/router.js';
+import type { MqttSubscriptionError } from '../errors.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
 import type { PublishInterceptor } from './publish-interceptor.js';
 
@@ -44,6 +45,8 @@ export interface MqttServiceHost {
   readonly middlewareResolver: MiddlewareResolver;
   /** The app-wide middleware; calling it closes `use()`. */
   appMiddleware(): readonly MqttMiddleware[];
+  /** Controller subscriptions the broker refused after start (a late SUBACK), for `/health`. */
+  readonly subscriptionErrors: readonly MqttSubscriptionError[];
   /** Pausing of controller `@Topic`s (`pause`, `resume`). */
   readonly pausing: ControllerPausing;
   /** The broker's Topic Alias Maximum (MQTT 5 CONNACK; 0: none); undefined when not known. */
