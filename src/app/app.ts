@@ -352,6 +352,7 @@ export class MqttApp {
           handler.name,
           handler.record.params,
           this.validation,
+          this.logger,
         );
         const middleware = [
           ...appMiddleware,
