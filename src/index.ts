@@ -32,6 +32,7 @@ export type {
   DecoderContext,
   PayloadDecoder,
   PayloadOptions,
+  PayloadType,
   QoS,
   SubscriptionOptions,
   TopicOptions,
@@ -54,6 +55,7 @@ export type { Ordering } from './runtime/ordering.js';
 export { MAX_DEPTH as MAX_PAYLOAD_DEPTH } from './runtime/payload.js';
 export { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from './runtime/reply.js';
 export { SHARE_GROUP_ENV } from './runtime/share-group.js';
+export { MqttPublisher } from './service/mqtt-publisher.js';
 export {
   MqttService,
   type PublishOptions,
@@ -62,6 +64,12 @@ export {
   type RuntimeSubscribeOptions,
   type SubscribeResult,
 } from './service/mqtt-service.js';
+export type {
+  PayloadOf,
+  PublisherArgs,
+  PublisherDefinition,
+  PublisherOptions,
+} from './service/publisher.js';
 export { MqttReply } from './service/reply-message.js';
 export { REPLY_TOPIC_ROOT, type RequestOptions } from './service/requester.js';
 export * from './topic/index.js';

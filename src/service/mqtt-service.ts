@@ -1,8 +1,8 @@
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { ProtocolVersion } from '../client/connection.js';
 import type { SubscriptionInfo } from '../client/subscriptions.js';
-import { MqttProtocolError } from '../errors.js';
-import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
+import { MqttDefinitionError, MqttProtocolError } from '../errors.js';
+import type { AckMode, PayloadType, QoS, SubscriptionOptions } from '../metadata/types.js';
 import type { MqttApp } from '../runtime/app.js';
 import { resolveSubscription } from '../runtime/definitions.js';
 import { encodePayload } from '../runtime/encode.js';
@@ -10,7 +10,14 @@ import type { MqttEvents } from '../runtime/events.js';
 import { compileFunction, type MessageHandler } from '../runtime/handler.js';
 import type { Route } from '../runtime/router.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
+import { MqttPublisher } from './mqtt-publisher.js';
 import { checkPublishFlags, checkPublishProperties } from './publish-properties.js';
+import {
+  definePublisher,
+  type PayloadOf,
+  type PublisherDefinition,
+  type PublisherOptions,
+} from './publisher.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
 
@@ -51,6 +58,7 @@ export class MqttService {
   /** Runtime routes by subscription filter. */
   private readonly runtime = new Map<string, Route[]>();
   private requester: Requester | undefined;
+  private readonly declared = new Map<string, MqttPublisher>();
 
   constructor(
     /** The app this service belongs to. */
@@ -138,6 +146,47 @@ export class MqttService {
       });
     }
     return result;
+  }
+
+  /**
+   * Declares a publisher: a topic pattern whose wildcard levels are all named, a QoS, a RETAIN
+   * flag and the payload's type (`payload: AlertDto`, `String`, `Buffer`…). The returned
+   * publisher's `publish({ level: 'high' }, alert)` is typed from the pattern and the payload
+   * type; the AsyncAPI document (`koa-mqtt/asyncapi`) lists every declared publisher as a
+   * `send` operation. Declaring the same pattern again with the same options returns the same
+   * publisher; different options throw `MqttDefinitionError`.
+   */
+  publisher<const P extends string, C extends PayloadType = ObjectConstructor>(
+    pattern: P,
+    options: PublisherOptions<C> = {},
+  ): MqttPublisher<P, PayloadOf<C>> {
+    const definition = definePublisher(pattern, options);
+    const existing = this.declared.get(pattern);
+    if (existing) {
+      const old = existing.definition;
+      if (
+        old.qos !== definition.qos ||
+        old.retain !== definition.retain ||
+        old.payload !== definition.payload ||
+        old.summary !== definition.summary ||
+        old.description !== definition.description
+      ) {
+        throw new MqttDefinitionError(
+          `publisher(${JSON.stringify(pattern)}) is already declared with other options (qos ${old.qos}, retain ${old.retain}, payload ${old.payload?.name ?? 'undeclared'})`,
+        );
+      }
+      return existing as MqttPublisher<P, PayloadOf<C>>;
+    }
+    const created = new MqttPublisher<P, PayloadOf<C>>(definition, (topic, payload, publishOptions) =>
+      this.publish(topic, payload, publishOptions),
+    );
+    this.declared.set(pattern, created as MqttPublisher);
+    return created;
+  }
+
+  /** Every publisher declared with `publisher()`, in declaration order. */
+  get publishers(): readonly PublisherDefinition[] {
+    return [...this.declared.values()].map((publisher) => publisher.definition);
   }
 
   /**
