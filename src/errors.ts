@@ -1,5 +1,3 @@
-import type { MqttReply } from './service/reply-message.js';
-
 /**
  * Every error the library throws or passes to a hook is an `MqttError`. Subclasses name
  * what went wrong; the original error, where there is one, is kept in `cause`.
@@ -136,23 +134,6 @@ export class MqttTimeoutError extends MqttError {
   constructor(message: string, timeoutMs: number) {
     super(`${message} (timed out after ${timeoutMs} ms)`, 'ERR_MQTT_TIMEOUT');
     this.timeoutMs = timeoutMs;
-  }
-}
-
-/** The responder of an MQTT 5 request answered with an error (its handler failed). */
-export class MqttRemoteError extends MqttError {
-  /** The response topic the error reply came on. */
-  readonly topic: string;
-  /** The responder's error code (`koa-mqtt-error-code`), e.g. `ERR_MQTT_PAYLOAD`. */
-  readonly remoteCode: string | undefined;
-  /** The error reply itself. */
-  readonly reply: MqttReply;
-
-  constructor(topic: string, message: string, remoteCode: string | undefined, reply: MqttReply) {
-    super(`The responder failed: ${message}`, 'ERR_MQTT_REMOTE');
-    this.topic = topic;
-    this.remoteCode = remoteCode;
-    this.reply = reply;
   }
 }
 

@@ -1,7 +1,11 @@
 import 'reflect-metadata';
 
+export { createMqttApp, MqttApp } from './app/app.js';
+export { DEAD_LETTER_PROPERTIES, type DeadLetterEnvelope } from './app/dead-letter.js';
+export type { ControllerContainer, MqttAppOptions } from './app/options.js';
 export { MqttConfig, type MqttConfigInput, redactUrl, TlsConfig, WillConfig } from './client/config.js';
 export type { ConnectInfo, DisconnectInfo, ProtocolVersion } from './client/connection.js';
+export type { PublishOptions, PublishProperties } from './client/publish-options.js';
 export type { SubscriptionInfo, SubscriptionSource } from './client/subscriptions.js';
 export {
   OnConnect,
@@ -15,6 +19,16 @@ export {
 export { MqttController } from './decorators/mqtt-controller.js';
 export { Ctx, Packet, Params, Payload, TopicName, TopicParam } from './decorators/params.js';
 export { Topic } from './decorators/topic.js';
+export { MqttContext, type TopicParams } from './dispatch/context.js';
+export {
+  type MqttEventMap,
+  type MqttEventName,
+  MqttEvents,
+  type PublishErrorEvent,
+} from './dispatch/events.js';
+export type { MessageHandler } from './dispatch/handler.js';
+export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from './dispatch/hooks.js';
+export type { Ordering } from './dispatch/ordering.js';
 export * from './errors.js';
 export {
   type MqttHealthOptions,
@@ -24,6 +38,7 @@ export {
 } from './koa/health.js';
 export { type MqttKoaHandle, type UseMqttOptions, useMqtt } from './koa/use-mqtt.js';
 export { consoleLogger, loggableError, type MqttLogger, silentLogger } from './logger.js';
+export { SHARE_GROUP_ENV } from './metadata/share-group.js';
 export type {
   AckMode,
   Constructable,
@@ -37,29 +52,13 @@ export type {
   SubscriptionOptions,
   TopicOptions,
 } from './metadata/types.js';
-export { createMqttApp, MqttApp } from './runtime/app.js';
-export { MqttContext, type TopicParams } from './runtime/context.js';
-export { DEAD_LETTER_PROPERTIES, type DeadLetterEnvelope } from './runtime/dead-letter.js';
-export { type EncodedPayload, encodePayload } from './runtime/encode.js';
-export {
-  type MqttEventMap,
-  type MqttEventName,
-  MqttEvents,
-  type PublishErrorEvent,
-} from './runtime/events.js';
-export type { MessageHandler } from './runtime/handler.js';
-export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from './runtime/hooks.js';
-export type { UserProperties } from './runtime/message.js';
-export type { ControllerContainer, MqttAppOptions } from './runtime/options.js';
-export type { Ordering } from './runtime/ordering.js';
-export { MAX_DEPTH as MAX_PAYLOAD_DEPTH } from './runtime/payload.js';
-export { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from './runtime/reply.js';
-export { SHARE_GROUP_ENV } from './runtime/share-group.js';
+export { MAX_DEPTH as MAX_PAYLOAD_DEPTH } from './payload/decode.js';
+export { type EncodedPayload, encodePayload } from './payload/encode.js';
+export type { UserProperties } from './payload/message.js';
+export { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from './payload/reply-properties.js';
 export { MqttPublisher } from './service/mqtt-publisher.js';
 export {
   MqttService,
-  type PublishOptions,
-  type PublishProperties,
   type PublishResult,
   type RuntimeSubscribeOptions,
   type SubscribeResult,
@@ -70,6 +69,8 @@ export type {
   PublisherDefinition,
   PublisherOptions,
 } from './service/publisher.js';
+export { MqttRemoteError } from './service/remote-error.js';
 export { MqttReply } from './service/reply-message.js';
 export { REPLY_TOPIC_ROOT, type RequestOptions } from './service/requester.js';
+export type { MqttServiceHost } from './service/service-host.js';
 export * from './topic/index.js';

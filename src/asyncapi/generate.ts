@@ -1,7 +1,7 @@
+import type { MqttApp } from '../app/app.js';
+import type { HandlerDefinition, RouteDefinition } from '../metadata/definitions.js';
 import type { PayloadOptions, PayloadType } from '../metadata/types.js';
-import type { MqttApp } from '../runtime/app.js';
-import type { HandlerDefinition, RouteDefinition } from '../runtime/definitions.js';
-import { validatorOptions } from '../runtime/payload.js';
+import { validatorOptions } from '../payload/decode.js';
 import type { PublisherDefinition } from '../service/publisher.js';
 import { channelAddress, idFrom } from './address.js';
 import { ClassSchemas } from './class-schema.js';

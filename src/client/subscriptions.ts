@@ -1,6 +1,6 @@
 import { MqttDefinitionError } from '../errors.js';
+import type { ResolvedSubscriptionOptions } from '../metadata/definitions.js';
 import type { QoS } from '../metadata/types.js';
-import type { ResolvedSubscriptionOptions } from '../runtime/definitions.js';
 
 /** Who asked for a subscription: a controller `@Topic`, or `MqttService.subscribe` at runtime. */
 export type SubscriptionSource = 'controller' | 'runtime';

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { ListenOptions } from 'node:net';
 import type Koa from 'koa';
+import { createMqttApp, type MqttApp } from '../app/app.js';
+import type { MqttAppOptions } from '../app/options.js';
 import { MqttError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
-import { createMqttApp, type MqttApp } from '../runtime/app.js';
-import type { MqttAppOptions } from '../runtime/options.js';
 import { MqttService } from '../service/mqtt-service.js';
 import './context.js';
 import { closeServer } from './close-server.js';

@@ -1,10 +1,11 @@
 import type { Counter, MetricType, Registry } from 'prom-client';
+import { MqttApp } from '../app/app.js';
+import type { DispatchObserver } from '../dispatch/observer.js';
+import { addObserver } from '../dispatch/observer.js';
+import type { Route } from '../dispatch/router.js';
 import { MqttError } from '../errors.js';
-import { MqttApp } from '../runtime/app.js';
-import type { DispatchObserver } from '../runtime/observer.js';
-import { addObserver } from '../runtime/observer.js';
-import type { Route } from '../runtime/router.js';
-import { importOptional } from '../testing/optional-import.js';
+import { importOptional } from '../optional-import.js';
+import type { MqttServiceHost } from '../service/service-host.js';
 import { HandlerTally, histogramValues } from './tallies.js';
 
 /** Options of {@link mqttMetrics}. */
@@ -42,11 +43,11 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
  * - `mqtt_messages_in_flight`, `mqtt_connected` (0/1), `mqtt_subscriptions`: gauges read at scrape time.
  */
 export async function mqttMetrics(
-  source: MqttApp | { readonly app: MqttApp },
+  source: MqttApp | { readonly app: MqttServiceHost },
   options: MqttMetricsOptions = {},
 ): Promise<MqttMetrics> {
   const prom = await loadPromClient();
-  const app = source instanceof MqttApp ? source : source.app;
+  const app: MqttServiceHost = source instanceof MqttApp ? source : source.app;
   const registry = options.registry ?? prom.register;
   const prefix = options.prefix ?? 'mqtt_';
   const registers = [registry];

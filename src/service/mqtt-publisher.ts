@@ -1,5 +1,6 @@
+import type { PublishOptions } from '../client/publish-options.js';
 import type { TopicParamsOf } from '../topic/index.js';
-import type { PublishOptions, PublishResult } from './mqtt-service.js';
+import type { PublishResult } from './publish-result.js';
 import {
   type PublisherArgs,
   type PublisherDefinition,

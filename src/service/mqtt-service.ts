@@ -1,17 +1,18 @@
-import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { ProtocolVersion } from '../client/connection.js';
+import type { PublishOptions } from '../client/publish-options.js';
 import type { SubscriptionInfo } from '../client/subscriptions.js';
+import type { MqttEvents } from '../dispatch/events.js';
+import { compileFunction, type MessageHandler } from '../dispatch/handler.js';
+import type { Route } from '../dispatch/router.js';
 import { MqttDefinitionError, MqttProtocolError } from '../errors.js';
+import { resolveSubscription } from '../metadata/definitions.js';
 import type { AckMode, PayloadType, QoS, SubscriptionOptions } from '../metadata/types.js';
-import type { MqttApp } from '../runtime/app.js';
-import { resolveSubscription } from '../runtime/definitions.js';
-import { encodePayload } from '../runtime/encode.js';
-import type { MqttEvents } from '../runtime/events.js';
-import { compileFunction, type MessageHandler } from '../runtime/handler.js';
-import type { Route } from '../runtime/router.js';
+import { encodePayload } from '../payload/encode.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
 import { MqttPublisher } from './mqtt-publisher.js';
 import { checkPublishFlags, checkPublishProperties } from './publish-properties.js';
+import type { PublishResult } from './publish-result.js';
 import {
   definePublisher,
   type PayloadOf,
@@ -20,24 +21,9 @@ import {
 } from './publisher.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
+import type { MqttServiceHost } from './service-host.js';
 
-/** MQTT 5 PUBLISH properties `publish` passes through. */
-export type PublishProperties = NonNullable<IPublishPacket['properties']>;
-
-export interface PublishOptions {
-  readonly qos?: QoS;
-  readonly retain?: boolean;
-  readonly dup?: boolean;
-  /** MQTT 5 only: user properties, message expiry, content type, response topic, correlation data… */
-  readonly properties?: PublishProperties;
-}
-
-export interface PublishResult {
-  readonly topic: string;
-  readonly qos: QoS;
-  /** Packet identifier of a QoS 1/2 publish (Flask-MQTT's `mid`). */
-  readonly messageId: number | undefined;
-}
+export type { PublishResult } from './publish-result.js';
 
 export interface RuntimeSubscribeOptions extends SubscriptionOptions {
   readonly ack?: AckMode;
@@ -62,7 +48,7 @@ export class MqttService {
 
   constructor(
     /** The app this service belongs to. */
-    readonly app: MqttApp,
+    readonly app: MqttServiceHost,
   ) {}
 
   /** connect, reconnect, offline, disconnect, error, subscribe, unsubscribe, publish, publishError. */
@@ -274,7 +260,9 @@ export class MqttService {
    * handler failed, `MqttProtocolError` on an MQTT 3.1.1 connection.
    */
   request(topic: string, payload?: unknown, options: RequestOptions = {}): Promise<MqttReply> {
-    this.requester ??= new Requester(this.app);
+    this.requester ??= new Requester(this.app, (topic, payload, options) =>
+      this.publish(topic, payload, options),
+    );
     return this.requester.request(topic, payload, options);
   }
 

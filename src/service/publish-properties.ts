@@ -1,6 +1,6 @@
+import type { PublishOptions, PublishProperties } from '../client/publish-options.js';
 import { MqttPublishError } from '../errors.js';
 import { isValidTopicName } from '../topic/index.js';
-import type { PublishOptions, PublishProperties } from './mqtt-service.js';
 
 /**
  * Checks the strings of MQTT 5 publish properties before they reach mqtt.js: a NUL or control

@@ -1,6 +1,6 @@
-import type { InboundMessage } from '../runtime/message.js';
-import { MessageView } from '../runtime/message-view.js';
-import { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from '../runtime/reply.js';
+import type { InboundMessage } from '../payload/message.js';
+import { MessageView } from '../payload/message-view.js';
+import { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from '../payload/reply-properties.js';
 
 /** The answer to `MqttService.request`: the reply message, decoded on demand. */
 export class MqttReply extends MessageView {

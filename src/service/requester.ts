@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { MqttError, MqttProtocolError, MqttRemoteError, MqttTimeoutError } from '../errors.js';
+import type { PublishOptions, PublishProperties } from '../client/publish-options.js';
+import type { CompiledHandler } from '../dispatch/handler.js';
+import { MqttError, MqttProtocolError, MqttTimeoutError } from '../errors.js';
+import { resolveSubscription } from '../metadata/definitions.js';
 import type { QoS } from '../metadata/types.js';
-import type { MqttApp } from '../runtime/app.js';
-import { resolveSubscription } from '../runtime/definitions.js';
-import type { CompiledHandler } from '../runtime/handler.js';
-import type { InboundMessage } from '../runtime/message.js';
+import type { InboundMessage } from '../payload/message.js';
 import { isValidTopicName, parsePattern } from '../topic/index.js';
-import type { PublishProperties } from './mqtt-service.js';
+import { MqttRemoteError } from './remote-error.js';
 import { MqttReply } from './reply-message.js';
+import type { MqttServiceHost } from './service-host.js';
 
 export interface RequestOptions {
   /** ms to wait for the reply before rejecting with `MqttTimeoutError`. Default 10000. */
@@ -37,7 +38,10 @@ export class Requester {
   private subscribed: Promise<unknown> | undefined;
   private topic: string | undefined;
 
-  constructor(private readonly app: MqttApp) {}
+  constructor(
+    private readonly app: MqttServiceHost,
+    private readonly publish: (topic: string, payload: unknown, options: PublishOptions) => Promise<unknown>,
+  ) {}
 
   /** The response topic of this client (set by the first request). */
   get responseTopic(): string | undefined {
@@ -87,7 +91,7 @@ export class Requester {
       const responseTopic = await this.subscribe();
       if (!this.pending.has(key)) return; // timed out (or cancelled) while subscribing
       this.requireMqtt5(topic);
-      await this.app.service.publish(topic, payload, {
+      await this.publish(topic, payload, {
         qos: options.qos ?? 0,
         properties: { ...options.properties, responseTopic, correlationData },
       });

@@ -1,7 +1,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import type { Aedes, AedesOptions, AuthErrorCode, AuthenticateError, Client } from 'aedes';
+import { importOptional } from '../optional-import.js';
 import { listen } from './listen.js';
-import { importOptional } from './optional-import.js';
 import { startWebSocketListener, type WebSocketListener } from './websocket-listener.js';
 
 /** What a client presented in its CONNECT packet. */

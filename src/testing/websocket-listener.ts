@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { importOptional } from '../optional-import.js';
 import { listen } from './listen.js';
-import { importOptional } from './optional-import.js';
 
 /** An HTTP server upgrading every request to a WebSocket whose byte stream goes to `handle`. */
 export interface WebSocketListener {

@@ -1,0 +1,281 @@
+import type { ValidatorOptions } from 'class-validator';
+import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/config.js';
+import { type ConnectInfo, Connection } from '../client/connection.js';
+import type { PublishOptions } from '../client/publish-options.js';
+import { Subscriber } from '../client/subscriber.js';
+import { SubscriptionTable } from '../client/subscriptions.js';
+import { Dispatcher } from '../dispatch/dispatcher.js';
+import { forwardEvents, MqttEvents } from '../dispatch/events.js';
+import { compileMethod } from '../dispatch/handler.js';
+import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from '../dispatch/hooks.js';
+import { type Route, Router } from '../dispatch/router.js';
+import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
+import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
+import { type ControllerDefinition, defineController } from '../metadata/definitions.js';
+import { resolveShareGroup } from '../metadata/share-group.js';
+import type { AckMode, Constructable } from '../metadata/types.js';
+import { MqttService } from '../service/mqtt-service.js';
+import { DeadLetters } from './dead-letter.js';
+import type { MqttAppOptions } from './options.js';
+import { Replier } from './reply.js';
+
+type Publish = (topic: string, payload: unknown, options: PublishOptions) => Promise<unknown>;
+type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+const OPTION_HOOKS = {
+  onConnect: 'connect',
+  onDisconnect: 'disconnect',
+  onMessage: 'message',
+  onSubscribe: 'subscribe',
+  onUnsubscribe: 'unsubscribe',
+  onPublish: 'publish',
+  onError: 'error',
+} as const satisfies Record<string, HookName>;
+
+/**
+ * An MQTT application: controllers compiled into routes, one connection, the
+ * subscriptions kept in step with the broker, and the `MqttService` for everything
+ * done at runtime. `start()` connects and subscribes; `stop()` drains and disconnects.
+ */
+export class MqttApp {
+  readonly config: MqttConfig;
+  readonly logger: MqttLogger;
+  readonly service: MqttService;
+  readonly connection: Connection;
+  readonly router = new Router();
+  readonly hooks: Hooks;
+  readonly subscriber: Subscriber;
+  readonly dispatcher: Dispatcher;
+  readonly ack: AckMode;
+  readonly validation: ValidatorOptions | false;
+  readonly definitions: readonly ControllerDefinition[];
+  /** connect, reconnect, offline, disconnect, error, subscribe, unsubscribe, publish, publishError. */
+  readonly events = new MqttEvents();
+  /** The app-wide share group in force (option, else `MQTT_SHARE_GROUP`), if any. */
+  readonly shareGroup: string | undefined;
+  readonly deadLetters: DeadLetters;
+  readonly replier: Replier;
+  private state: State = 'idle';
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: MqttAppOptions = {}) {
+    this.config = options.config ?? MqttConfig.from(pickConfig(options));
+    this.logger = options.logger ?? consoleLogger;
+    this.ack = options.ack ?? 'auto';
+    this.validation = options.validation ?? {};
+    const logPayloads = options.logPayloads ?? false;
+    this.hooks = new Hooks((error, during) =>
+      this.logger.error(
+        { err: loggableError(error, logPayloads), handler: during },
+        `unhandled error in ${during}`,
+      ),
+    );
+    for (const [option, event] of Object.entries(OPTION_HOOKS)) {
+      const fn = options[option as keyof typeof OPTION_HOOKS];
+      if (fn) this.hooks.add(event, fn as HookFunction<typeof event>);
+    }
+    if (!options.onError) {
+      this.hooks.add('error', (error, ctx) =>
+        this.logger.error(
+          {
+            err: loggableError(error, logPayloads),
+            topic: ctx?.topic,
+            handler: ctx?.handler,
+            ...(logPayloads && ctx ? { payload: payloadPreview(ctx.payload) } : {}),
+          },
+          'MQTT handler failed',
+        ),
+      );
+    }
+    this.shareGroup = resolveShareGroup(options.shareGroup);
+    this.definitions = (options.controllers ?? []).map((target) =>
+      defineController(target, { shareGroup: this.shareGroup }),
+    );
+    const publish: Publish = (topic, payload, options) => this.service.publish(topic, payload, options);
+    const report = (error: Error) => void this.hooks.error(error);
+    this.deadLetters = new DeadLetters(
+      options.deadLetter,
+      publish,
+      () => this.connection.protocolVersion,
+      report,
+    );
+    this.replier = new Replier(publish, report);
+    this.dispatcher = new Dispatcher(this.router, this.hooks, {
+      maxInFlight: positive(options.maxInFlight),
+      ordering: options.ordering,
+      acks: {
+        get generation() {
+          return connection.generation;
+        },
+        ack: (packet, reasonCode) => connection.ack(packet, reasonCode),
+      },
+      afterHandler: (message, route, value, error) => {
+        try {
+          this.replier.handle(message, route.handler!.name, value, error);
+          this.deadLetters.handle(message, route, error);
+        } catch (failure) {
+          report(asError(failure));
+        }
+      },
+    });
+    const connection = new Connection(this.config, this.dispatcher.onPacket, this.logger, {
+      incomingStore: options.incomingStore,
+      outgoingStore: options.outgoingStore,
+    });
+    this.connection = connection;
+    this.router.identifiers = () => connection.subscriptionIdsAvailable;
+    forwardEvents(this, this.events);
+    this.subscriber = new Subscriber(
+      new SubscriptionTable(),
+      this.connection,
+      this.hooks,
+      this.logger,
+      (subscription, error) => {
+        this.service.forgetRefused(subscription.filter);
+        if (this.state === 'running') void this.hooks.error(error);
+      },
+    );
+    this.service = new MqttService(this);
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Connects, subscribes every controller topic, and resolves once the broker acknowledged them all. */
+  start(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      return Promise.reject(new MqttError('This MQTT app was stopped; create a new one to start again'));
+    }
+    this.starting ??= this.boot().catch(async (error: unknown) => {
+      this.state = 'stopped';
+      await this.connection.close(1000).catch(() => {});
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async boot(): Promise<void> {
+    this.state = 'starting';
+    const granted = this.mountControllers();
+    this.connection.on('connect', (info) => void this.onReconnect(info));
+    this.connection.on('disconnect', (info) => void this.hooks.run('disconnect', info));
+    // A refused CONNACK after start (credentials changed, client banned) ends reconnecting: report it.
+    this.connection.on('error', (error) => {
+      if (this.state === 'running' && error instanceof MqttConnectionError && error.reasonCode !== undefined)
+        void this.hooks.error(error);
+    });
+    const info = await this.connection.open({ retry: this.options.retryInitialConnect ?? false });
+    await this.subscriber.onConnect(info.sessionPresent, true);
+    await Promise.all(granted);
+    this.state = 'running';
+    this.logger.info(
+      {
+        broker: this.config.brokerUrl,
+        clientId: this.connection.clientId,
+        protocolVersion: info.protocolVersion,
+      },
+      'MQTT connected',
+    );
+    await this.hooks.run('connect', info);
+  }
+
+  private async onReconnect(info: ConnectInfo): Promise<void> {
+    await this.subscriber.onConnect(info.sessionPresent, false);
+    await this.hooks.run('connect', info);
+  }
+
+  /** Instances from the container (or `new`), compiled handlers, routes and subscriptions. */
+  private mountControllers(): Array<Promise<number>> {
+    const granted: Array<Promise<number>> = [];
+    for (const definition of this.definitions) {
+      const instance = this.instantiate(definition.target as Constructable);
+      for (const handler of definition.handlers) {
+        const compiled = compileMethod(
+          instance,
+          handler.method,
+          handler.name,
+          handler.record.params,
+          this.validation,
+        );
+        for (const route of handler.routes) {
+          const added = this.subscriber.add(route.subscriptionFilter, route.subscription, 'controller');
+          granted.push(added.granted);
+          const mounted: Route = {
+            handler: compiled,
+            pattern: route.pattern,
+            subscription: added.subscription,
+            ack: route.ack ?? this.ack,
+          };
+          this.router.add(mounted);
+          this.deadLetters.set(mounted, route.deadLetter);
+        }
+      }
+      for (const hook of definition.hooks) {
+        const method = (instance as Record<string, unknown>)[hook.method];
+        if (typeof method !== 'function') continue;
+        this.hooks.add(hook.event, (...args: HookArgs[typeof hook.event]) => method.apply(instance, args));
+      }
+    }
+    return granted;
+  }
+
+  private instantiate(target: Constructable): object {
+    try {
+      return this.options.container?.get(target) ?? new target();
+    } catch (error) {
+      throw new MqttDefinitionError(`Cannot create controller ${target.name}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Stops taking messages, waits for handlers in flight (up to `stopTimeout`), then
+   * disconnects cleanly (no last will). Idempotent; safe before `start()`.
+   */
+  stop(): Promise<void> {
+    if (this.state === 'idle') {
+      this.state = 'stopped';
+      return Promise.resolve();
+    }
+    this.stopping ??= (async () => {
+      this.connection.abortRetry();
+      await this.starting?.catch(() => {});
+      if (this.state === 'stopped') return;
+      this.state = 'stopping';
+      const timeout = this.options.stopTimeout ?? 10_000;
+      const drained = await this.dispatcher.drain(timeout);
+      if (!drained) {
+        this.logger.warn(
+          { inFlight: this.dispatcher.inFlight, timeoutMs: timeout },
+          'stopping with handlers still running',
+        );
+      }
+      this.service.cancelRequests('The MQTT app stopped before the reply came');
+      await this.connection.close();
+      this.state = 'stopped';
+    })();
+    return this.stopping;
+  }
+}
+
+/** Creates an MQTT app; controllers are validated and compiled now, instances are made at `start()`. */
+export function createMqttApp(options: MqttAppOptions = {}): MqttApp {
+  return new MqttApp(options);
+}
+
+/** The connection fields given inline in the options (`useMqtt(app, { url, … })`). */
+function pickConfig(options: MqttAppOptions): MqttConfigInput {
+  const picked: Record<string, unknown> = {};
+  for (const field of CONFIG_FIELDS) if (options[field] !== undefined) picked[field] = options[field];
+  return picked as MqttConfigInput;
+}
+
+function positive(value: number | undefined): number {
+  if (value === undefined) return Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(value) || value < 1)
+    throw new MqttDefinitionError(`maxInFlight must be a positive integer, got ${value}`);
+  return value;
+}

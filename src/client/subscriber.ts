@@ -1,0 +1,201 @@
+import { MqttSubscriptionError } from '../errors.js';
+import type { MqttLogger } from '../logger.js';
+import type { ResolvedSubscriptionOptions } from '../metadata/definitions.js';
+import { OverlapIndex } from '../topic/overlap-index.js';
+import type { Connection } from './connection.js';
+import type { SubscriptionHooks } from './subscription-events.js';
+import type { Subscription, SubscriptionSource, SubscriptionTable } from './subscriptions.js';
+
+interface Waiter {
+  resolve(granted: number): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Keeps the broker's subscriptions equal to the table: sends what is pending whenever
+ * connected (all of it after a connect without session), in one SUBSCRIBE per
+ * subscription identifier, and settles the callers waiting for each SUBACK.
+ * Subscriptions whose filters overlap get different identifiers (greedy colouring), so
+ * that the router can tell one copy per subscription from one copy per message. A
+ * subscription that overlaps no other gets none (0): most apps then pay nothing for
+ * identifiers (a PUBLISH without properties parses faster). When a new subscription
+ * overlaps one without an identifier, that one is given one and quietly re-sent.
+ */
+export class Subscriber {
+  private readonly overlaps = new OverlapIndex<Subscription>();
+  private readonly waiters = new Map<Subscription, Waiter[]>();
+  /** Filters dropped while offline that the broker may still hold in a kept session. */
+  private readonly unsent = new Set<string>();
+  private flushing: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    readonly table: SubscriptionTable,
+    private readonly connection: Connection,
+    private readonly hooks: SubscriptionHooks,
+    private readonly logger: MqttLogger,
+    /** Called when the broker refuses a subscription: it was removed from the table. */
+    private readonly onRefused: (subscription: Subscription, error: MqttSubscriptionError) => void,
+  ) {}
+
+  /** Records a wanted subscription; returns it, and a Promise of the granted QoS once the broker acks. */
+  add(
+    filter: string,
+    options: ResolvedSubscriptionOptions,
+    source: SubscriptionSource,
+  ): { subscription: Subscription; granted: Promise<number> } {
+    const { subscription, created, changed } = this.table.acquire(filter, options, source, () =>
+      this.colour(filter),
+    );
+    if (created) {
+      this.overlaps.add(filter, subscription);
+      if (subscription.id > 0) this.recolourOverlapping(subscription);
+    }
+    if (!changed && subscription.state === 'active') {
+      return { subscription, granted: Promise.resolve(subscription.granted ?? options.qos) };
+    }
+    const granted = new Promise<number>((resolve, reject) => {
+      const list = this.waiters.get(subscription) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(subscription, list);
+    });
+    granted.catch(() => {}); // the caller may not await it; failures also reach onRefused
+    if (this.connection.connected) void this.flush();
+    return { subscription, granted };
+  }
+
+  /** Drops one reference; unsubscribes at the broker when none is left. Resolves after UNSUBACK (or at once offline). */
+  async remove(filter: string, source: SubscriptionSource): Promise<boolean> {
+    const removed = this.table.release(filter, source);
+    if (!removed) return false;
+    this.overlaps.remove(filter, removed);
+    this.settle(
+      removed,
+      new MqttSubscriptionError(filter, 0x80, { cause: new Error('unsubscribed before SUBACK') }),
+    );
+    if (removed.state !== 'active') return true;
+    if (this.connection.connected) await this.unsubscribeAtBroker([filter]);
+    else this.unsent.add(filter);
+    return true;
+  }
+
+  /**
+   * After a CONNACK: resend everything if the broker kept no session, then send what is
+   * pending; with a kept session, also unsubscribe what was dropped while offline.
+   */
+  async onConnect(sessionPresent: boolean, first: boolean): Promise<void> {
+    if (!sessionPresent || first) this.table.markAllPending();
+    const dropped = [...this.unsent].filter((filter) => !this.table.get(filter));
+    this.unsent.clear();
+    if (sessionPresent && dropped.length > 0) {
+      await this.unsubscribeAtBroker(dropped).catch((error: unknown) =>
+        this.logger.warn({ err: error, filters: dropped }, 'UNSUBSCRIBE not acknowledged'),
+      );
+    }
+    return this.flush();
+  }
+
+  private async unsubscribeAtBroker(filters: string[]): Promise<void> {
+    await this.connection.unsubscribe(filters);
+    await this.hooks.run('unsubscribe', { filters });
+  }
+
+  /** Sends pending subscriptions; concurrent calls coalesce. Rejects on the first refusal only if asked. */
+  flush(): Promise<void> {
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.sendPending();
+        } while (this.again && this.connection.connected);
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async sendPending(): Promise<void> {
+    const pending = this.table.pending();
+    if (pending.length === 0) return;
+    const byId = new Map<number | undefined, Subscription[]>();
+    const useIds = this.connection.subscriptionIdsAvailable;
+    for (const subscription of pending) {
+      const key = useIds && subscription.id > 0 ? subscription.id : undefined;
+      const group = byId.get(key) ?? [];
+      group.push(subscription);
+      byId.set(key, group);
+    }
+    await Promise.all(
+      [...byId].map(async ([id, group]) => {
+        let granted: number[];
+        try {
+          granted = await this.connection.subscribe(group, id);
+        } catch (error) {
+          // Connection lost mid-way: they stay pending and go out on the next connect.
+          this.logger.warn({ err: error, filters: group.map((s) => s.filter) }, 'SUBSCRIBE not acknowledged');
+          return;
+        }
+        await Promise.all(
+          group.map((subscription, i) => this.acknowledged(subscription, granted[i] ?? 0x80)),
+        );
+      }),
+    );
+  }
+
+  private async acknowledged(subscription: Subscription, code: number): Promise<void> {
+    const ok = code < 0x80;
+    if (ok && this.table.get(subscription.filter) === subscription) {
+      subscription.state = 'active';
+      subscription.formerId = undefined;
+      subscription.quietResend = false;
+      subscription.granted = code as 0 | 1 | 2;
+      this.settle(subscription, code);
+    } else if (!ok) {
+      const error = new MqttSubscriptionError(subscription.filter, code);
+      this.table.delete(subscription.filter);
+      this.overlaps.remove(subscription.filter, subscription);
+      this.settle(subscription, error);
+      this.onRefused(subscription, error);
+    }
+    await this.hooks.run('subscribe', { filter: subscription.filter, granted: code, ok });
+  }
+
+  private settle(subscription: Subscription, outcome: number | Error): void {
+    const waiters = this.waiters.get(subscription);
+    if (!waiters) return;
+    this.waiters.delete(subscription);
+    for (const waiter of waiters) {
+      if (typeof outcome === 'number') waiter.resolve(outcome);
+      else waiter.reject(outcome);
+    }
+  }
+
+  /** 0 when `filter` overlaps no subscription, else the smallest identifier its overlaps do not use. */
+  private colour(filter: string, self?: Subscription): number {
+    const taken = new Set<number>();
+    for (const other of this.overlaps.overlapping(filter)) if (other !== self) taken.add(other.id);
+    if (taken.size === 0) return 0;
+    let id = 1;
+    while (taken.has(id)) id++;
+    return id;
+  }
+
+  /** Subscriptions without an identifier that `added` overlaps get one now (and are re-sent if active). */
+  private recolourOverlapping(added: Subscription): void {
+    for (const other of this.overlaps.overlapping(added.filter)) {
+      if (other === added || other.id !== 0) continue;
+      other.id = this.colour(other.filter, other);
+      if (other.state === 'active') {
+        // Until the broker acknowledges, copies still arrive without an identifier.
+        other.formerId = 0;
+        other.quietResend = true;
+        other.state = 'pending';
+      }
+    }
+  }
+}
