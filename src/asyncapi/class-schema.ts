@@ -297,11 +297,15 @@ export class ClassSchemas {
         if (fromDesign) Object.assign(schema, fromDesign);
       }
     }
+    if (schema.enum && schema.type === undefined) {
+      const type = enumType(schema.enum);
+      if (type) schema.type = type;
+    }
     if (notes.length > 0) {
       schema['x-koa-mqtt-unexpressed'] = notes;
       for (const message of notes) this.warn({ where, message });
     }
-    return { schema: refAlone(schema), required: !optional };
+    return { schema: refAlone(ordered(schema)), required: !optional };
   }
 
   /** The class of a nested property: `@Type(() => X)` first, else its design type if a class. */
@@ -330,6 +334,46 @@ const BUILT_IN = new Set<unknown>([
   Buffer,
   Uint8Array,
 ]);
+
+/** The one JSON type of an enum's values, if they share one. */
+function enumType(values: readonly unknown[]): JsonSchema['type'] {
+  if (values.length === 0) return undefined;
+  if (values.every((v) => typeof v === 'string')) return 'string';
+  if (values.every((v) => Number.isInteger(v))) return 'integer';
+  if (values.every((v) => typeof v === 'number')) return 'number';
+  return undefined;
+}
+
+/** Keys in reading order (decorators run bottom-up, so rules add them in reverse). */
+const KEY_ORDER: ReadonlyArray<keyof JsonSchema> = [
+  '$ref',
+  'allOf',
+  'type',
+  'format',
+  'enum',
+  'const',
+  'pattern',
+  'minimum',
+  'exclusiveMinimum',
+  'maximum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'items',
+];
+
+function ordered(schema: JsonSchema): JsonSchema {
+  const sorted: Record<string, unknown> = {};
+  for (const key of KEY_ORDER) if (schema[key] !== undefined) sorted[key] = schema[key];
+  for (const [key, value] of Object.entries(schema)) if (!(key in sorted)) sorted[key] = value;
+  if (schema.items) sorted.items = ordered(schema.items);
+  return sorted as JsonSchema;
+}
 
 /** Draft-7 readers ignore a `$ref`'s siblings: a reference with more to say goes into `allOf`. */
 function refAlone(schema: JsonSchema): JsonSchema {
