@@ -35,6 +35,11 @@ function transformerStorage(): TransformerStorage | undefined {
   }
 }
 
+/** A decorator's constraint argument (class-validator leaves `constraints` unset for some). */
+function arg(meta: ValidationMetadata, index: number): unknown {
+  return (meta.constraints as unknown[] | undefined)?.[index];
+}
+
 type Rule = (schema: JsonSchema, meta: ValidationMetadata) => string | undefined;
 
 const string =
@@ -72,22 +77,22 @@ const RULES: Record<string, Rule> = {
     return undefined;
   },
   isEnum: (s, m) => {
-    s.enum = enumValues(m.constraints);
+    s.enum = enumValues(m.constraints ?? []);
     return undefined;
   },
   isIn: (s, m) => {
-    s.enum = [...(m.constraints[0] as unknown[])];
+    s.enum = [...(arg(m, 0) as unknown[])];
     return undefined;
   },
   equals: (s, m) => {
-    s.const = m.constraints[0];
+    s.const = arg(m, 0);
     return undefined;
   },
   isEmail: string('email'),
   isUuid: (s, m) => {
     s.type = 'string';
     s.format = 'uuid';
-    const version = m.constraints[0];
+    const version = arg(m, 0);
     return version === undefined || version === 'all' ? undefined : `UUID version ${String(version)} only`;
   },
   isUrl: string('uri'),
@@ -104,7 +109,7 @@ const RULES: Record<string, Rule> = {
   ),
   isIp: (s, m) => {
     s.type = 'string';
-    const version = String(m.constraints[0] ?? '');
+    const version = String(arg(m, 0) ?? '');
     if (version === '4' || version === '6') {
       s.format = `ipv${version}`;
       return undefined;
@@ -112,11 +117,11 @@ const RULES: Record<string, Rule> = {
     return 'an IPv4 or IPv6 address';
   },
   min: (s, m) => {
-    s.minimum = m.constraints[0] as number;
+    s.minimum = arg(m, 0) as number;
     return undefined;
   },
   max: (s, m) => {
-    s.maximum = m.constraints[0] as number;
+    s.maximum = arg(m, 0) as number;
     return undefined;
   },
   isPositive: (s) => {
@@ -128,19 +133,20 @@ const RULES: Record<string, Rule> = {
     return undefined;
   },
   isDivisibleBy: (s, m) => {
-    s.multipleOf = m.constraints[0] as number;
+    s.multipleOf = arg(m, 0) as number;
     return undefined;
   },
   minLength: (s, m) => {
-    s.minLength = m.constraints[0] as number;
+    s.minLength = arg(m, 0) as number;
     return undefined;
   },
   maxLength: (s, m) => {
-    s.maxLength = m.constraints[0] as number;
+    s.maxLength = arg(m, 0) as number;
     return undefined;
   },
   isLength: (s, m) => {
-    const [min, max] = m.constraints as [number | undefined, number | undefined];
+    const min = arg(m, 0) as number | undefined;
+    const max = arg(m, 1) as number | undefined;
     if (min !== undefined) s.minLength = min;
     if (max !== undefined) s.maxLength = max;
     return undefined;
@@ -150,18 +156,19 @@ const RULES: Record<string, Rule> = {
     return s.type === undefined || s.type === 'string' ? undefined : 'IsNotEmpty: not empty';
   },
   matches: (s, m) => {
-    const [pattern, modifiers] = m.constraints as [RegExp | string, string | undefined];
+    const pattern = arg(m, 0) as RegExp | string;
+    const modifiers = arg(m, 1) as string | undefined;
     s.type = 'string';
     s.pattern = pattern instanceof RegExp ? pattern.source : pattern;
     const flags = pattern instanceof RegExp ? pattern.flags : (modifiers ?? '');
     return flags.replace(/[gy]/g, '') === '' ? undefined : `the pattern's flags "${flags}"`;
   },
   arrayMinSize: (s, m) => {
-    s.minItems = m.constraints[0] as number;
+    s.minItems = arg(m, 0) as number;
     return undefined;
   },
   arrayMaxSize: (s, m) => {
-    s.maxItems = m.constraints[0] as number;
+    s.maxItems = arg(m, 0) as number;
     return undefined;
   },
   arrayNotEmpty: (s) => {
@@ -170,7 +177,7 @@ const RULES: Record<string, Rule> = {
   },
   arrayUnique: (s, m) => {
     s.uniqueItems = true;
-    return m.constraints[0] === undefined ? undefined : 'ArrayUnique by a selector';
+    return arg(m, 0) === undefined ? undefined : 'ArrayUnique by a selector';
   },
   isNotEmptyObject: (s) => {
     s.type = 'object';
