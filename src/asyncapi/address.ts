@@ -46,14 +46,14 @@ const unnamedNote = ' Unnamed in the code; the name is the generator’s.';
 
 function oneLevel(unnamed: boolean): AsyncApiParameter {
   return {
-    description: `One topic level (MQTT \`+\`): any text without "/".${unnamed ? unnamedNote : ''}`,
+    description: `One topic level (the MQTT + wildcard): any text without "/".${unnamed ? unnamedNote : ''}`,
     'x-koa-mqtt-wildcard': 'one-level',
   };
 }
 
 function multiLevel(unnamed: boolean): AsyncApiParameter {
   return {
-    description: `The remaining topic levels (MQTT \`#\`): zero or more levels joined by "/"; with none, the "/" before it is absent too.${unnamed ? unnamedNote : ''}`,
+    description: `The remaining topic levels (the MQTT # wildcard): zero or more levels joined by "/"; with none, the "/" before it is absent too.${unnamed ? unnamedNote : ''}`,
     'x-koa-mqtt-wildcard': 'multi-level',
   };
 }

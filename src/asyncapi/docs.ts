@@ -1,3 +1,4 @@
+import { MqttError } from '../errors.js';
 import { plainPage, rendererPage } from './docs-page.js';
 import { type AsyncApiSource, type MqttAsyncApiOptions, mqttAsyncApi } from './generate.js';
 import { RendererAssets } from './renderer-assets.js';
@@ -35,7 +36,10 @@ export function mqttDocs(source: AsyncApiSource, options: MqttDocsOptions = {}):
   const { path: given = '/asyncapi', renderer = true, ...documentOptions } = options;
   const path = given.replace(/\/+$/, '') || '/asyncapi';
   if (!path.startsWith('/'))
-    throw new TypeError(`mqttDocs: path must start with "/", got ${JSON.stringify(given)}`);
+    throw new MqttError(
+      `mqttDocs: path must start with "/", got ${JSON.stringify(given)}`,
+      'ERR_MQTT_OPTIONS',
+    );
   const assets = new RendererAssets();
   const assetsPath = `${path}/assets`;
   const document = () => mqttAsyncApi(source, documentOptions);
