@@ -47,4 +47,15 @@ describe('renderMosquittoConfig', () => {
     assert.ok(at('keyfile /c/key') < at('listener 18832 127.0.0.1'));
     assert.equal(at('protocol websockets'), at('listener 18832 127.0.0.1') + 1);
   });
+
+  it('puts listener config right after the main listener, before the TLS listener', () => {
+    const text = renderMosquittoConfig({
+      ...base,
+      listenerConfig: 'max_qos 1',
+      tls: { port: 18831, caFile: '/c/ca', certFile: '/c/crt', keyFile: '/c/key' },
+    });
+    const at = (line: string) => text.split('\n').indexOf(line);
+    assert.equal(at('max_qos 1'), at('listener 18830 127.0.0.1') + 1);
+    assert.ok(at('max_qos 1') < at('listener 18831 127.0.0.1'));
+  });
 });

@@ -22,6 +22,8 @@ export interface MosquittoConfigPlan {
   readonly logAll: boolean;
   /** Global options, placed before the listeners. */
   readonly extraConfig?: string;
+  /** Options of the main listener, placed right after its `listener` line. */
+  readonly listenerConfig?: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export function renderMosquittoConfig(plan: MosquittoConfigPlan): string {
     ...(plan.extraConfig ? ['# extraConfig', plan.extraConfig.trim()] : []),
     '',
     `listener ${plan.port} ${plan.host}`,
+    ...(plan.listenerConfig ? [plan.listenerConfig.trim()] : []),
   ];
   if (plan.tls) {
     lines.push(

@@ -45,6 +45,8 @@ export interface MosquittoOptions {
    * notices logged: readiness is read from the log.
    */
   extraConfig?: string;
+  /** Options of the main (plain MQTT) listener, placed right after its `listener` line (`max_qos 1`). */
+  listenerConfig?: string;
   /** How long a start (or restart) may take before it fails; default 5000 ms. */
   startTimeoutMs?: number;
 }
@@ -182,6 +184,7 @@ async function planListeners(
     maxQueuedMessages: options.maxQueuedMessages,
     logAll: options.logAll ?? false,
     extraConfig: options.extraConfig,
+    listenerConfig: options.listenerConfig,
   };
 }
 
