@@ -38,7 +38,7 @@ export class InvalidTopicError extends MqttError {
 
   constructor(kind: 'topic' | 'filter' | 'pattern', topic: string, rule: TopicRule, detail: string) {
     super(
-      `Invalid topic ${kind} ${typeof topic === 'string' ? quote(topic) : `(${typeof topic})`}: ${detail}`,
+      `Invalid ${kind === 'topic' ? 'topic name' : `topic ${kind}`} ${typeof topic === 'string' ? quote(topic) : `(${typeof topic})`}: ${detail}`,
       'ERR_MQTT_INVALID_TOPIC',
     );
     this.topic = topic;
@@ -51,6 +51,62 @@ export class InvalidTopicError extends MqttError {
 export class MqttDefinitionError extends MqttError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'ERR_MQTT_DEFINITION', options);
+  }
+}
+
+/**
+ * A call that cannot do what was asked in this situation (e.g. `unsubscribe()` of a controller
+ * `@Topic` filter, `pause()` of something that is not there); the message names the call to use.
+ */
+export class MqttUsageError extends MqttError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_MQTT_USAGE', options);
+  }
+}
+
+/**
+ * An option given to the API (a decorator, `publish`, `subscribe`, `createMqttApp`…) that breaks
+ * its rule. Thrown (or rejected) before anything reaches mqtt.js, naming where, the option, the
+ * value and the rule.
+ */
+export class MqttOptionError extends MqttError {
+  /** The call or decorator the option was given to, e.g. `subscribe("a/#")` or `@Topic("x") on A.b`. */
+  readonly where: string;
+  /** The option's path, e.g. `retainHandling` or `properties.topicAlias`. */
+  readonly option: string;
+  readonly value: unknown;
+  /** What the option must be, e.g. `0, 1 or 2`. */
+  readonly rule: string;
+
+  constructor(where: string, option: string, value: unknown, rule: string, options?: { cause?: unknown }) {
+    super(`${where}: ${option} must be ${rule}, got ${showValue(value)}`, 'ERR_MQTT_OPTION', options);
+    this.where = where;
+    this.option = option;
+    this.value = value;
+    this.rule = rule;
+  }
+}
+
+/** A value for an error message: strings quoted and shortened, functions and objects by kind. */
+export function showValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'function':
+      return `a function${value.name ? ` (${value.name})` : ''}`;
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return value.toString();
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `an array (${value.length} items)`;
+      if (Buffer.isBuffer(value)) return `a Buffer (${value.length} bytes)`;
+      const name = (value as { constructor?: { name?: string } }).constructor?.name;
+      return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+    }
+    default:
+      return String(value);
   }
 }
 

@@ -5,13 +5,20 @@ import type { SubscriptionInfo } from '../client/subscriptions.js';
 import type { MqttEvents } from '../dispatch/events.js';
 import { compileFunction, type MessageHandler } from '../dispatch/handler.js';
 import type { Route } from '../dispatch/router.js';
-import { MqttDefinitionError, MqttProtocolError } from '../errors.js';
+import { MqttDefinitionError, MqttOptionError, MqttProtocolError, MqttUsageError, quote } from '../errors.js';
 import { resolveSubscription } from '../metadata/definitions.js';
+import {
+  checkOptions,
+  checkValue,
+  RUNTIME_SUBSCRIPTION_RULES,
+  rules,
+  showPattern,
+} from '../metadata/option-rules.js';
 import type { AckMode, PayloadType, QoS, SubscriptionOptions } from '../metadata/types.js';
 import { encodePayload } from '../payload/encode.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
 import { MqttPublisher } from './mqtt-publisher.js';
-import { checkPublishFlags, checkPublishProperties } from './publish-properties.js';
+import { checkPublishOptions, checkTopicAlias } from './publish-properties.js';
 import type { PublishResult } from './publish-result.js';
 import {
   definePublisher,
@@ -21,12 +28,12 @@ import {
 } from './publisher.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
-import type { MqttServiceHost } from './service-host.js';
+import type { MqttServiceHost, PauseTarget } from './service-host.js';
 
 export type { PublishResult } from './publish-result.js';
 
 export interface RuntimeSubscribeOptions extends SubscriptionOptions {
-  readonly ack?: AckMode;
+  readonly ack?: AckMode | undefined;
 }
 
 export interface SubscribeResult {
@@ -93,11 +100,13 @@ export class MqttService {
    * Publishes `payload` (objects and arrays as JSON, strings as UTF-8, Buffers and typed arrays
    * as they are, numbers and booleans as text, null/undefined empty). Resolves when the broker
    * acknowledged it (QoS 1/2) or it was written (QoS 0). An invalid topic rejects with
-   * `InvalidTopicError` and nothing is sent.
+   * `InvalidTopicError`, an invalid option with `MqttOptionError`, and nothing is sent.
    */
   async publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     validateTopicName(topic);
-    checkPublishFlags(topic, options);
+    const where = () => `publish(${quote(topic)})`;
+    checkPublishOptions(where, options);
+    checkTopicAlias(where, options.properties?.topicAlias, this.app.topicAliasMaximum);
     const encoded = encodePayload(payload);
     const qos = options.qos ?? 0;
     const publishOptions: IClientPublishOptions = {
@@ -110,10 +119,7 @@ export class MqttService {
         encoded.contentType && options.properties?.contentType === undefined
           ? { ...options.properties, contentType: encoded.contentType }
           : options.properties;
-      if (properties) {
-        checkPublishProperties(topic, properties);
-        publishOptions.properties = properties;
-      }
+      if (properties) publishOptions.properties = properties as IClientPublishOptions['properties'];
     } else if (options.properties && Object.keys(options.properties).length > 0) {
       throw new MqttProtocolError(
         `Publish to ${JSON.stringify(topic)}: properties (${Object.keys(options.properties).join(', ')}) need MQTT 5, but this connection speaks MQTT 3.1.1`,
@@ -186,12 +192,24 @@ export class MqttService {
     handler?: MessageHandler,
     options: RuntimeSubscribeOptions = {},
   ): Promise<SubscribeResult> {
+    const where = `subscribe(${showPattern(filter)})`;
     const pattern = parsePattern(filter);
+    if (handler !== undefined) checkValue(where, 'handler', handler, rules.function);
+    checkOptions(where, RUNTIME_SUBSCRIPTION_RULES, options);
     const subscriptionFilter = pattern.group
       ? pattern.subscriptionFilter
       : options.share
         ? shareFilter(options.share, pattern.filter)
         : pattern.filter;
+    if (options.noLocal && subscriptionFilter !== pattern.filter) {
+      // [MQTT-3.8.3-4]: the broker would close the connection.
+      throw new MqttOptionError(
+        where,
+        'noLocal',
+        true,
+        `false on a shared subscription (${quote(subscriptionFilter)}): MQTT 5 forbids noLocal there (MQTT-3.8.3-4)`,
+      );
+    }
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
       handler: handler ? compileFunction(handler, filter) : undefined,
@@ -210,12 +228,22 @@ export class MqttService {
   /**
    * Removes every runtime subscription to `filter` (as given to `subscribe`) and their handlers,
    * and unsubscribes at the broker unless a controller `@Topic` uses the same filter.
-   * Resolves `false` when there was no runtime subscription to it.
+   * Resolves `false` when there was no subscription to it at all. A controller `@Topic`'s
+   * filter (with no runtime subscription to it) rejects with `MqttUsageError` pointing to
+   * `pause()`: controller topics are part of the code and are paused, not removed.
    */
   async unsubscribe(filter: string): Promise<boolean> {
     const key = this.runtime.has(filter) ? filter : parsePattern(filter).subscriptionFilter;
     const routes = this.runtime.get(key);
-    if (!routes) return false;
+    if (!routes) {
+      if (this.app.pausing.isControllerFilter(filter)) {
+        throw new MqttUsageError(
+          `unsubscribe(${JSON.stringify(filter)}): that filter belongs to a controller @Topic, and unsubscribe() removes runtime subscriptions only. ` +
+            `Use pause(${JSON.stringify(filter)}) (or pause(TheControllerClass)) to stop it and resume() to subscribe again.`,
+        );
+      }
+      return false;
+    }
     this.runtime.delete(key);
     for (const route of routes) {
       this.app.router.remove(route);
@@ -236,14 +264,38 @@ export class MqttService {
   }
 
   /**
+   * Pauses controller `@Topic` subscriptions: every one of a controller class, or the ones of
+   * one filter (as listed in `topics`, or as written with named parameters). Their handlers stop
+   * at once and the broker is sent an UNSUBSCRIBE (unless a runtime subscription holds the same
+   * filter); they stay paused across reconnects, until `resume()`. Before `start()` they are
+   * mounted paused. Resolves with the filters paused now. Anything else rejects with
+   * `MqttUsageError` listing the controller filters.
+   */
+  pause(target: PauseTarget): Promise<string[]> {
+    return this.app.pausing.pause(target);
+  }
+
+  /** Subscribes what `pause()` paused again; resolves with the filters once the broker acknowledged them. */
+  resume(target: PauseTarget): Promise<string[]> {
+    return this.app.pausing.resume(target);
+  }
+
+  /** Filters of the controller `@Topic`s paused now. */
+  get paused(): string[] {
+    return this.app.pausing.paused;
+  }
+
+  /**
    * Adds a handler for messages matching `filter` without subscribing (Flask-MQTT's
    * `on_topic`): it runs for messages that some other subscription brings. Returns a
    * function that removes it.
    */
   onTopic(filter: string, handler: MessageHandler): () => void {
+    const pattern = parsePattern(filter);
+    checkValue(`onTopic(${quote(filter)})`, 'handler', handler, rules.function);
     const route: Route = {
       handler: compileFunction(handler, filter),
-      pattern: parsePattern(filter),
+      pattern,
       subscription: undefined,
       ack: this.app.ack,
     };
