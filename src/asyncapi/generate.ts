@@ -1,7 +1,6 @@
 import type { MqttApp } from '../app/app.js';
 import type { HandlerDefinition, RouteDefinition } from '../metadata/definitions.js';
 import type { PayloadOptions, PayloadType } from '../metadata/types.js';
-import { validatorOptions } from '../payload/decode.js';
 import type { PublisherDefinition } from '../service/publisher.js';
 import { channelAddress, idFrom } from './address.js';
 import { ClassSchemas } from './class-schema.js';
@@ -235,8 +234,13 @@ class DocumentBuilder {
   }
 
   private declaredPayload(type: unknown, options: PayloadOptions): DeclaredPayload {
+    // The rule of `validatorOptions` (payload/decode.ts), which needs class-validator loaded by start().
+    const asked = options.validate === true || typeof options.validate === 'object';
     const validated =
-      typeof type === 'function' && validatorOptions(type, options, this.app.validation) !== undefined;
+      typeof type === 'function' &&
+      options.validate !== false &&
+      (this.app.validation !== false || asked) &&
+      ClassSchemas.validated(type);
     return { type, decoder: options.decoder !== undefined, validated };
   }
 
