@@ -1,6 +1,6 @@
 import type { QoS } from '../metadata/types.js';
 
-/** What a publish resolves with. */
+/** What `MqttService.publish` resolves with. */
 export interface PublishResult {
   readonly topic: string;
   readonly qos: QoS;
