@@ -266,6 +266,7 @@ export class MqttApp {
           handler.name,
           handler.record.params,
           this.validation,
+          this.logger,
         );
         for (const route of handler.routes) {
           const filter = route.subscriptionFilter;

@@ -177,13 +177,21 @@ export function resolveSubscription(
   options: SubscriptionOptions,
   defaultQos?: QoS,
 ): ResolvedSubscriptionOptions {
-  return {
-    qos: options.qos ?? defaultQos ?? 0,
-    noLocal: options.noLocal ?? false,
-    retainAsPublished: options.retainAsPublished ?? false,
-    retainHandling: options.retainHandling ?? 0,
-  };
+  const qos = options.qos ?? defaultQos ?? 0;
+  const noLocal = options.noLocal ?? false;
+  const retainAsPublished = options.retainAsPublished ?? false;
+  const retainHandling = options.retainHandling ?? 0;
+  // Frozen and shared: a few combinations, against one object per handler.
+  const key = `${qos}|${noLocal}|${retainAsPublished}|${retainHandling}`;
+  let resolved = resolvedOptions.get(key);
+  if (resolved === undefined) {
+    resolved = Object.freeze({ qos, noLocal, retainAsPublished, retainHandling });
+    resolvedOptions.set(key, resolved);
+  }
+  return resolved;
 }
+
+const resolvedOptions = new Map<string, ResolvedSubscriptionOptions>();
 
 function checkParams(name: string, record: HandlerRecord, routes: readonly RouteDefinition[]): void {
   const seen = new Set<number>();
