@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import type { IClientOptions } from 'mqtt';
 import { type InvalidField, MqttConfigError } from '../errors.js';
+import { MAX_TIMER_MS } from '../metadata/option-rules.js';
 import type { QoS } from '../metadata/types.js';
 import { validateTopicName } from '../topic/validate.js';
 import { BROKER_LIMIT_FIELDS, type BrokerLimits } from './capabilities.js';
@@ -148,9 +149,9 @@ export class MqttConfig {
   /** 5 or 4 (3.1.1). Unset: try 5, fall back to 3.1.1 if the broker refuses 5. */
   @IsOptional() @IsIn([3, 4, 5]) protocolVersion?: 3 | 4 | 5;
   /** First reconnect delay in ms; doubles per failed attempt up to `reconnectMaxPeriod`. 0 disables. Default 1000. */
-  @IsOptional() @IsInt() @Min(0) reconnectPeriod?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_TIMER_MS) reconnectPeriod?: number;
   /** Cap of the reconnect delay, ms. Default 30000. */
-  @IsOptional() @IsInt() @Min(0) reconnectMaxPeriod?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_TIMER_MS) reconnectMaxPeriod?: number;
   /**
    * Most publishes (any QoS) kept while offline, sent after reconnect; one more rejects with
    * `MqttOfflineQueueFullError`. Default 10000.
@@ -163,7 +164,7 @@ export class MqttConfig {
    */
   @IsOptional() @IsBoolean() noDelay?: boolean;
   /** ms to wait for CONNACK. Default 10000. */
-  @IsOptional() @IsInt() @Min(1) connectTimeout?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_TIMER_MS) connectTimeout?: number;
   /**
    * Failed connection attempts in a row (reconnects, and the first connection with
    * `retryInitialConnect`) after which the app stops retrying and reports an

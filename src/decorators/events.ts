@@ -1,3 +1,4 @@
+import { checkOptions, type Rule, rules } from '../metadata/option-rules.js';
 import { addHook } from '../metadata/registry.js';
 import type { HookEvent } from '../metadata/types.js';
 import { methodName } from './method-key.js';
@@ -19,15 +20,19 @@ export interface OnMessageOptions {
    * (fastapi-mqtt's `on_message`), alongside the handlers. Default `false`: only messages no
    * `@Topic`, runtime or `onTopic` handler matched (Flask-MQTT's `on_message` fallback).
    */
-  readonly all?: boolean;
+  readonly all?: boolean | undefined;
 }
+
+const ON_MESSAGE_RULES = { all: rules.boolean } as const satisfies Record<keyof OnMessageOptions, Rule>;
 
 /**
  * Runs for messages that no `@Topic` or runtime handler matched, or with `{ all: true }` for
  * every message: `(ctx: MqttContext)`.
  */
-export const OnMessage = (options: OnMessageOptions = {}): MethodDecorator =>
-  hook(options.all === true ? 'everyMessage' : 'message', '@OnMessage');
+export const OnMessage = (options: OnMessageOptions = {}): MethodDecorator => {
+  checkOptions('@OnMessage', ON_MESSAGE_RULES, options);
+  return hook(options.all === true ? 'everyMessage' : 'message', '@OnMessage');
+};
 /** Runs after each SUBACK: `(event: SubscribeEvent)`. */
 export const OnSubscribe = (): MethodDecorator => hook('subscribe', '@OnSubscribe');
 /** Runs after each UNSUBACK: `(event: UnsubscribeEvent)`. */

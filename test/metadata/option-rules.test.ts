@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  MqttConfig,
+  MqttConfigError,
   MqttController,
   MqttOptionError,
+  OnMessage,
   Payload,
   type PayloadOptions,
   Topic,
@@ -150,5 +153,38 @@ describe('decorator options, checked when the class is defined', () => {
       return C;
     });
     assert.equal(type.option, 'type');
+  });
+
+  it('@OnMessage: all must be a boolean', () => {
+    const all = optionErrorOf(() => {
+      class A {
+        @OnMessage({ all: 'yes' as unknown as boolean })
+        every(): void {}
+      }
+      return A;
+    });
+    assert.equal(all.message, '@OnMessage: all must be a boolean, got "yes"');
+  });
+});
+
+describe('config value rules', () => {
+  it('timers stay within what setTimeout honours; client ids within 65,535 UTF-8 bytes', () => {
+    for (const field of ['connectTimeout', 'reconnectPeriod', 'reconnectMaxPeriod'] as const) {
+      MqttConfig.from({ [field]: 2_147_483_647 });
+      assert.throws(
+        () => MqttConfig.from({ [field]: 2_147_483_648 }),
+        (error: unknown) =>
+          error instanceof MqttConfigError && error.fields.length === 1 && error.fields[0]!.field === field,
+      );
+    }
+    MqttConfig.from({ clientId: 'é'.repeat(32_767) }); // 65,534 bytes
+    assert.throws(
+      () => MqttConfig.from({ clientId: 'é'.repeat(32_768) }),
+      /clientId: must be at most 65,535 bytes in UTF-8 \(MQTT's string limit\), got 65,536/,
+    );
+    assert.throws(
+      () => MqttConfig.from({ clientIdPrefix: 'p'.repeat(65_523) }),
+      /clientIdPrefix: must be at most 65,522 bytes/,
+    );
   });
 });

@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import Koa from 'koa';
 import {
   createMqttApp,
+  InvalidTopicError,
   type MqttApp,
   MqttConfigError,
   MqttController,
@@ -95,7 +96,7 @@ for (const target of mosquittoTargets) {
       await assertStillUp();
     });
 
-    it('subscribe and onTopic with a handler that is not a function', async () => {
+    it('subscribe and onTopic with a handler that is not a function, unsubscribe of a non-string', async () => {
       await assert.rejects(
         app.service.subscribe('bad/h', 'handler' as never),
         optionError('handler', 'handler', /^a function$/),
@@ -104,6 +105,7 @@ for (const target of mosquittoTargets) {
         () => app.service.onTopic('bad/h', 42 as never),
         optionError('handler', 42, /^a function$/),
       );
+      await assert.rejects(app.service.unsubscribe(42 as never), InvalidTopicError);
       await assertStillUp();
     });
 
