@@ -35,7 +35,7 @@ export function brokerTestApps(url: string): TestAppFactory {
 }
 
 export async function createBrokerTestApp(url: string, options: TestAppOptions = {}): Promise<TestApp> {
-  const { protocolVersion = 5, broker: _memoryOnly, ...appOptions } = options;
+  const { protocolVersion = 5, broker: _memoryOnly, setup, ...appOptions } = options;
   const app = new MqttApp({
     logger: silentLogger,
     ...appOptions,
@@ -50,6 +50,7 @@ export async function createBrokerTestApp(url: string, options: TestAppOptions =
   addObserver(app.dispatcher, recorder);
   const published: PublishedMessage[] = [];
   const fences = new Map<string, () => void>();
+  await setup?.(app.service);
   await app.start();
   // What the app hands its connection, recorded as the in-memory connection records it.
   const connection = app.connection;

@@ -18,6 +18,11 @@ export interface TestAppOptions extends Omit<MqttAppOptions, 'config' | 'url'> {
   readonly protocolVersion?: 4 | 5;
   /** A broker shared with other test apps (share groups across instances); default: a new one. */
   readonly broker?: MemoryBroker;
+  /**
+   * Runs with the app's service before the app starts (and so before any controller is made):
+   * declare publishers, register in the container what controllers inject.
+   */
+  readonly setup?: (service: MqttService) => unknown;
 }
 
 /** What `publish` resolves with once every handler it reached has settled. */
@@ -71,7 +76,7 @@ export type TestAppFactory = (options: TestAppOptions) => Promise<TestApp>;
  * Mosquitto 2.0 does (see `MemoryBroker` and docs/testing.md). Started; `stop()` it after.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const { protocolVersion = 5, broker = new MemoryBroker(), ...appOptions } = options;
+  const { protocolVersion = 5, broker = new MemoryBroker(), setup, ...appOptions } = options;
   let connection: MemoryConnection | undefined;
   const app = new MqttApp(
     {
@@ -90,6 +95,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const recorder = new RunRecorder(() => false);
   addObserver(app.dispatcher, recorder);
   const external = { protocolVersion: 5 as const, deliver: () => {} };
+  await setup?.(app.service);
   await app.start();
   return new MemoryTestApp(app, memory, broker, recorder, external);
 }

@@ -9,6 +9,7 @@ import { MqttService, PayloadValidationError } from 'koa-mqtt';
 import { createTestApp, type TestApp } from 'koa-mqtt/testing';
 import { Container } from 'typedi';
 import { PublishController } from '../../../example-app/src/http/publish.controller.js';
+import { ALERTS, declareAlerts } from '../../../example-app/src/sensors/alerts.js';
 import { ReadingStore } from '../../../example-app/src/sensors/reading-store.js';
 import { SensorController } from '../../../example-app/src/sensors/sensor.controller.js';
 
@@ -16,7 +17,12 @@ describe('example app controllers (createTestApp)', () => {
   let t: TestApp;
   beforeEach(async () => {
     Container.reset();
-    t = await createTestApp({ controllers: [SensorController], container: Container });
+    t = await createTestApp({
+      controllers: [SensorController],
+      container: Container,
+      // As example-app/src/app.ts does: the declared alerts are registered before controllers are made.
+      setup: (service) => Container.set(ALERTS, declareAlerts(service)),
+    });
     Container.set(MqttService, t.service);
   });
   afterEach(async () => {

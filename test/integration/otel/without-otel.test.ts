@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
@@ -25,8 +25,11 @@ before(async () => {
   const target = join(project, 'node_modules', 'koa-mqtt');
   await mkdir(target, { recursive: true });
   await run('tar', ['-xzf', join(project, filename), '-C', target, '--strip-components=1']);
-  // Its runtime dependencies, and nothing else: no @opentelemetry/api in this project.
-  for (const dependency of ['mqtt', 'class-validator', 'class-transformer', 'reflect-metadata']) {
+  // Its runtime dependencies (package.json's, and the DTO peers), nothing else: no @opentelemetry/api.
+  const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  for (const dependency of [...Object.keys(manifest.dependencies), 'class-validator', 'class-transformer']) {
     await symlink(join(root, 'node_modules', dependency), join(project, 'node_modules', dependency), 'dir');
   }
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'no-otel', type: 'module' }));
