@@ -18,6 +18,7 @@ import type { BrokerProfile, DeclaredLimits, RunningBroker } from './profiles.js
 export type ConformanceAppOptions = MqttAppOptions & {
   brokerLimits?: DeclaredLimits;
   downgradeQos?: boolean;
+  servers?: string[];
 };
 
 /** One broker per test file, a raw publisher on it, and apps that are stopped after each test. */
