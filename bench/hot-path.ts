@@ -15,10 +15,14 @@ import { Hooks } from '../src/dispatch/hooks.js';
 import { Router } from '../src/dispatch/router.js';
 import type { Constructable } from '../src/index.js';
 import { defineController } from '../src/metadata/definitions.js';
+import { loadDtoModules } from '../src/payload/dto-modules.js';
 import { dtoController, plainController, ReadingDto } from './lib/controllers.js';
 import { readingPayload, readingTopic } from './lib/readings.js';
 import { sink } from './lib/sink.js';
 import { median, rotate, sig } from './lib/stats.js';
+
+// What MqttApp.start() does before it compiles DTO handlers.
+await loadDtoModules();
 
 export interface HotPathRow {
   readonly benchmark: 'hot-path';

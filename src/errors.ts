@@ -38,7 +38,7 @@ export class InvalidTopicError extends MqttError {
 
   constructor(kind: 'topic' | 'filter' | 'pattern', topic: string, rule: TopicRule, detail: string) {
     super(
-      `Invalid topic ${kind} ${typeof topic === 'string' ? quote(topic) : `(${typeof topic})`}: ${detail}`,
+      `Invalid ${kind === 'topic' ? 'topic name' : `topic ${kind}`} ${typeof topic === 'string' ? quote(topic) : `(${typeof topic})`}: ${detail}`,
       'ERR_MQTT_INVALID_TOPIC',
     );
     this.topic = topic;
@@ -51,6 +51,16 @@ export class InvalidTopicError extends MqttError {
 export class MqttDefinitionError extends MqttError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'ERR_MQTT_DEFINITION', options);
+  }
+}
+
+/**
+ * A call that cannot do what was asked in this situation (e.g. `unsubscribe()` of a controller
+ * `@Topic` filter, `pause()` of something that is not there); the message names the call to use.
+ */
+export class MqttUsageError extends MqttError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_MQTT_USAGE', options);
   }
 }
 

@@ -12,6 +12,7 @@ export {
   OnDisconnect,
   OnError,
   OnMessage,
+  type OnMessageOptions,
   OnPublish,
   OnSubscribe,
   OnUnsubscribe,
@@ -45,6 +46,7 @@ export type {
   ControllerOptions,
   DeadLetterOptions,
   DecoderContext,
+  DtoValidatorOptions,
   PayloadDecoder,
   PayloadOptions,
   QoS,
@@ -64,5 +66,5 @@ export {
 export { MqttRemoteError } from './service/remote-error.js';
 export { MqttReply } from './service/reply-message.js';
 export { REPLY_TOPIC_ROOT, type RequestOptions } from './service/requester.js';
-export type { MqttServiceHost } from './service/service-host.js';
+export type { ControllerPausing, MqttServiceHost, PauseTarget } from './service/service-host.js';
 export * from './topic/index.js';

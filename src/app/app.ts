@@ -1,4 +1,3 @@
-import type { ValidatorOptions } from 'class-validator';
 import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/config.js';
 import { type ConnectInfo, Connection } from '../client/connection.js';
 import type { PublishOptions } from '../client/publish-options.js';
@@ -13,10 +12,13 @@ import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.j
 import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
 import { type ControllerDefinition, defineController } from '../metadata/definitions.js';
 import { resolveShareGroup } from '../metadata/share-group.js';
-import type { AckMode, Constructable } from '../metadata/types.js';
+import type { AckMode, Constructable, DtoValidatorOptions } from '../metadata/types.js';
+import { isDtoType } from '../payload/decode.js';
+import { loadDtoModules } from '../payload/dto-modules.js';
 import { MqttService } from '../service/mqtt-service.js';
 import { DeadLetters } from './dead-letter.js';
 import type { MqttAppOptions } from './options.js';
+import { Pausing } from './pausing.js';
 import { Replier } from './reply.js';
 
 type Publish = (topic: string, payload: unknown, options: PublishOptions) => Promise<unknown>;
@@ -47,7 +49,7 @@ export class MqttApp {
   readonly subscriber: Subscriber;
   readonly dispatcher: Dispatcher;
   readonly ack: AckMode;
-  readonly validation: ValidatorOptions | false;
+  readonly validation: DtoValidatorOptions | false;
   readonly definitions: readonly ControllerDefinition[];
   /** connect, reconnect, offline, disconnect, error, subscribe, unsubscribe, publish, publishError. */
   readonly events = new MqttEvents();
@@ -55,6 +57,8 @@ export class MqttApp {
   readonly shareGroup: string | undefined;
   readonly deadLetters: DeadLetters;
   readonly replier: Replier;
+  /** Controller `@Topic` subscriptions paused and resumed at runtime (`service.pause`/`resume`). */
+  readonly pausing: Pausing;
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -136,6 +140,7 @@ export class MqttApp {
         if (this.state === 'running') void this.hooks.error(error);
       },
     );
+    this.pausing = new Pausing(this.definitions, this.router, this.subscriber, this.deadLetters);
     this.service = new MqttService(this);
   }
 
@@ -158,6 +163,7 @@ export class MqttApp {
 
   private async boot(): Promise<void> {
     this.state = 'starting';
+    if (this.usesDtos()) await loadDtoModules();
     const granted = this.mountControllers();
     this.connection.on('connect', (info) => void this.onReconnect(info));
     this.connection.on('disconnect', (info) => void this.hooks.run('disconnect', info));
@@ -186,6 +192,17 @@ export class MqttApp {
     await this.hooks.run('connect', info);
   }
 
+  /** Whether a handler takes a DTO class as `@Payload()`: then class-transformer/-validator are loaded. */
+  private usesDtos(): boolean {
+    return this.definitions.some((definition) =>
+      definition.handlers.some((handler) =>
+        handler.record.params.some(
+          (param) => param.kind === 'payload' && !param.payload?.decoder && isDtoType(param.type),
+        ),
+      ),
+    );
+  }
+
   /** Instances from the container (or `new`), compiled handlers, routes and subscriptions. */
   private mountControllers(): Array<Promise<number>> {
     const granted: Array<Promise<number>> = [];
@@ -200,16 +217,29 @@ export class MqttApp {
           this.validation,
         );
         for (const route of handler.routes) {
-          const added = this.subscriber.add(route.subscriptionFilter, route.subscription, 'controller');
-          granted.push(added.granted);
+          const filter = route.subscriptionFilter;
+          const paused = this.pausing.pausedEarly(definition.target, filter, route.pattern.filter);
+          // A route paused before start() is mounted without subscribing; resume() subscribes it.
+          const added = paused ? undefined : this.subscriber.add(filter, route.subscription, 'controller');
           const mounted: Route = {
             handler: compiled,
             pattern: route.pattern,
-            subscription: added.subscription,
+            subscription: added?.subscription,
             ack: route.ack ?? this.ack,
           };
-          this.router.add(mounted);
+          if (added) {
+            granted.push(added.granted);
+            this.router.add(mounted);
+          }
           this.deadLetters.set(mounted, route.deadLetter);
+          this.pausing.add({
+            target: definition.target,
+            filter,
+            options: route.subscription,
+            deadLetter: route.deadLetter,
+            route: mounted,
+            paused,
+          });
         }
       }
       for (const hook of definition.hooks) {

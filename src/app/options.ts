@@ -1,10 +1,9 @@
-import type { ValidatorOptions } from 'class-validator';
 import type { IStore } from 'mqtt';
 import type { MqttConfig, MqttConfigInput } from '../client/config.js';
 import type { HookArgs } from '../dispatch/hooks.js';
 import type { Ordering } from '../dispatch/ordering.js';
 import type { MqttLogger } from '../logger.js';
-import type { AckMode, Constructable, DeadLetterOptions } from '../metadata/types.js';
+import type { AckMode, Constructable, DeadLetterOptions, DtoValidatorOptions } from '../metadata/types.js';
 
 /** Where controller instances come from: typedi's `Container` fits, as does routing-controllers' `useContainer` one. */
 export interface ControllerContainer {
@@ -47,7 +46,7 @@ export interface MqttAppOptions extends MqttConfigInput {
   /** mqtt.js store of incoming QoS 2 packets between PUBREC and PUBREL (default: in memory). */
   incomingStore?: IStore;
   /** class-validator options for `@Payload()` DTOs, or `false` to skip validation. Default `{}`. */
-  validation?: ValidatorOptions | false;
+  validation?: DtoValidatorOptions | false;
   /**
    * Topic that receives messages a handler could not decode or validate (see docs/payloads.md);
    * `@Topic(…, { deadLetter })` overrides it per handler. Default: none.

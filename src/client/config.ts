@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
+import type { IClientOptions } from 'mqtt';
+import { type InvalidField, MqttConfigError } from '../errors.js';
+import type { QoS } from '../metadata/types.js';
+import { validateTopicName } from '../topic/validate.js';
 import {
+  fieldProblems,
   IsBoolean,
   IsIn,
   IsInt,
@@ -10,13 +15,7 @@ import {
   Max,
   Min,
   ValidateNested,
-  type ValidationError,
-  validateSync,
-} from 'class-validator';
-import type { IClientOptions } from 'mqtt';
-import { type InvalidField, MqttConfigError } from '../errors.js';
-import type { QoS } from '../metadata/types.js';
-import { validateTopicName } from '../topic/validate.js';
+} from './config-rules.js';
 
 /** The message the broker publishes for us when we vanish without a DISCONNECT. */
 export class WillConfig {
@@ -45,10 +44,13 @@ const PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
 export type BrokerProtocol = (typeof PROTOCOLS)[number];
 
 /** Plain-object form of `MqttConfig`, as `createMqttApp({ config })` and `useMqtt` take it. */
-export type MqttConfigInput = Partial<Omit<MqttConfig, 'will' | 'tls' | 'toClientOptions' | 'brokerUrl'>> & {
-  will?: Partial<WillConfig>;
-  tls?: Partial<TlsConfig>;
+export type MqttConfigInput = Optional<Omit<MqttConfig, 'will' | 'tls' | 'toClientOptions' | 'brokerUrl'>> & {
+  will?: Optional<WillConfig> | undefined;
+  tls?: Optional<TlsConfig> | undefined;
 };
+
+/** Every field optional, and `undefined` accepted (`exactOptionalPropertyTypes`: `url: process.env.MQTT_URL`). */
+type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
 /** Every field of `MqttConfig`: what `createMqttApp`/`useMqtt` take from inline options. */
 export const CONFIG_FIELDS = [
@@ -83,8 +85,8 @@ const allConfigFieldsListed: [MissingConfigField] extends [never] ? true : Missi
 void allConfigFieldsListed;
 
 /**
- * Connection settings, validated with class-validator (as fastapi-mqtt's MQTTConfig is
- * with pydantic). Build one with `MqttConfig.from({...})` or `MqttConfig.fromEnv()`.
+ * Connection settings, validated field by field (as fastapi-mqtt's MQTTConfig is with
+ * pydantic; the rules are class-validator's, checked by ./config-rules.ts). Build one with `MqttConfig.from({...})` or `MqttConfig.fromEnv()`.
  * An invalid config throws one `MqttConfigError` listing every invalid field.
  */
 export class MqttConfig {
@@ -136,7 +138,7 @@ export class MqttConfig {
     const config = Object.assign(new MqttConfig(), input);
     if (input.will) config.will = Object.assign(new WillConfig(), input.will);
     if (input.tls) config.tls = Object.assign(new TlsConfig(), input.tls);
-    const problems = flatten(validateSync(config, { forbidUnknownValues: false }));
+    const problems = fieldProblems(config);
     problems.push(...crossFieldProblems(config));
     if (problems.length > 0) throw new MqttConfigError(problems);
     return config;
@@ -266,17 +268,6 @@ function crossFieldProblems(config: MqttConfig): InvalidField[] {
     problems.push({ field: 'password', problems: ['is set without a username'] });
   }
   return problems;
-}
-
-/** class-validator's tree → one line per field; values are never quoted (they may be secrets). */
-function flatten(errors: ValidationError[], parent = ''): InvalidField[] {
-  const fields: InvalidField[] = [];
-  for (const error of errors) {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    if (error.constraints) fields.push({ field, problems: Object.values(error.constraints) });
-    if (error.children?.length) fields.push(...flatten(error.children, field));
-  }
-  return fields;
 }
 
 function stripUndefined<T extends Record<string, unknown>>(object: T): T {

@@ -12,8 +12,22 @@ function hook(event: HookEvent, decorator: string): MethodDecorator {
 export const OnConnect = (): MethodDecorator => hook('connect', '@OnConnect');
 /** Runs when an established connection is lost or closed: `(info: DisconnectInfo)`. */
 export const OnDisconnect = (): MethodDecorator => hook('disconnect', '@OnDisconnect');
-/** Runs for messages that no `@Topic` or runtime handler matched: `(ctx: MqttContext)`. */
-export const OnMessage = (): MethodDecorator => hook('message', '@OnMessage');
+/** Options of {@link OnMessage}. */
+export interface OnMessageOptions {
+  /**
+   * `true`: run for every message the app receives, once, whether or not a handler matched it
+   * (fastapi-mqtt's `on_message`), alongside the handlers. Default `false`: only messages no
+   * `@Topic`, runtime or `onTopic` handler matched (Flask-MQTT's `on_message` fallback).
+   */
+  readonly all?: boolean;
+}
+
+/**
+ * Runs for messages that no `@Topic` or runtime handler matched, or with `{ all: true }` for
+ * every message: `(ctx: MqttContext)`.
+ */
+export const OnMessage = (options: OnMessageOptions = {}): MethodDecorator =>
+  hook(options.all === true ? 'everyMessage' : 'message', '@OnMessage');
 /** Runs after each SUBACK: `(event: SubscribeEvent)`. */
 export const OnSubscribe = (): MethodDecorator => hook('subscribe', '@OnSubscribe');
 /** Runs after each UNSUBACK: `(event: UnsubscribeEvent)`. */

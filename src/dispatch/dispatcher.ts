@@ -45,7 +45,7 @@ export class Dispatcher {
   private stopping = false;
   private readonly blocked: Array<() => void> = [];
   private readonly idleWaiters: Array<() => void> = [];
-  private readonly selection: Selection = { routes: [], fallback: false };
+  private readonly selection: Selection = { routes: [], fallback: false, first: false };
   private readonly acks: AckQueue;
   private readonly sequencer: KeyedSequencer | undefined;
   /** Metrics and the like (see `addObserver`); undefined costs one check per message and handler. */
@@ -82,12 +82,12 @@ export class Dispatcher {
     let outcome: boolean | Promise<boolean>;
     if (this.sequencer) {
       const routes = [...selection.routes];
-      const fallback = selection.fallback;
-      outcome = this.sequencer.run(packet.topic, () => this.handle(message, routes, fallback));
+      const { fallback, first } = selection;
+      outcome = this.sequencer.run(packet.topic, () => this.handle(message, routes, fallback, first));
       // A message that waited for its topic may finish without any tracked execution.
       if (outcome instanceof Promise) void outcome.then(() => this.wake());
     } else {
-      outcome = this.handle(message, selection.routes, selection.fallback);
+      outcome = this.handle(message, selection.routes, selection.fallback, selection.first);
     }
     if (ticket) {
       if (!afterHandler) this.acks.settle(ticket);
@@ -97,11 +97,15 @@ export class Dispatcher {
     this.release(done, ticket ? ACK_LATER : undefined);
   };
 
-  /** Runs every selected handler (and the fallback); true when none failed. Never throws, never rejects. */
+  /**
+   * Runs every selected handler (and the fallback, and on a message's first copy the
+   * `@OnMessage({ all: true })` hooks); true when none failed. Never throws, never rejects.
+   */
   private handle(
     message: InboundMessage,
     routes: readonly Route[],
     fallback: boolean,
+    first: boolean,
   ): boolean | Promise<boolean> {
     let ok = true;
     let pending: Array<Promise<boolean>> | undefined; // allocated only when a handler is async
@@ -117,6 +121,11 @@ export class Dispatcher {
       const ctx = new MqttContext(message, EMPTY, 'OnMessage');
       pending = pending ?? [];
       pending.push(this.track(this.hooks.run('message', ctx).then(() => true)));
+    }
+    if (first && this.hooks.has('everyMessage')) {
+      const ctx = new MqttContext(message, EMPTY, 'OnMessage');
+      pending = pending ?? [];
+      pending.push(this.track(this.hooks.run('everyMessage', ctx).then(() => true)));
     }
     if (!pending) return ok;
     return Promise.all(pending).then((results) => ok && !results.includes(false));

@@ -1,6 +1,5 @@
-import type { ValidatorOptions } from 'class-validator';
 import { MqttDefinitionError } from '../errors.js';
-import type { ParamRecord } from '../metadata/types.js';
+import type { DtoValidatorOptions, ParamRecord } from '../metadata/types.js';
 import { compilePayloadResolver, type PayloadResolver } from '../payload/decode.js';
 import type { InboundMessage } from '../payload/message.js';
 import { MqttContext, type TopicParams } from './context.js';
@@ -48,7 +47,7 @@ export function compileMethod(
   method: string,
   name: string,
   params: readonly ParamRecord[],
-  validator: ValidatorOptions | false,
+  validator: DtoValidatorOptions | false,
 ): CompiledHandler {
   const fn = (instance as Record<string, unknown>)[method];
   if (typeof fn !== 'function') throw new MqttDefinitionError(`${name} is not a method`);
@@ -85,7 +84,7 @@ export function compileFunction(handler: MessageHandler, name: string): Compiled
   return { name, invoke: (message, params) => handler(new MqttContext(message, params, name)) };
 }
 
-function resolverFor(param: ParamRecord, validator: ValidatorOptions | false): Resolver {
+function resolverFor(param: ParamRecord, validator: DtoValidatorOptions | false): Resolver {
   switch (param.kind) {
     case 'payload': {
       const decode = compilePayloadResolver(param.type, param.payload ?? {}, validator);

@@ -19,6 +19,8 @@ export interface HookArgs {
   connect: [info: ConnectInfo];
   disconnect: [info: DisconnectInfo];
   message: [ctx: MqttContext];
+  /** `@OnMessage({ all: true })`: every message, once, whether handlers matched it or not. */
+  everyMessage: [ctx: MqttContext];
   subscribe: [event: SubscribeEvent];
   unsubscribe: [event: UnsubscribeEvent];
   publish: [event: PublishEvent];
@@ -40,6 +42,7 @@ export class Hooks {
     connect: [],
     disconnect: [],
     message: [],
+    everyMessage: [],
     subscribe: [],
     unsubscribe: [],
     publish: [],
@@ -60,7 +63,7 @@ export class Hooks {
   run<K extends Exclude<HookName, 'error'>>(event: K, ...args: HookArgs[K]): Promise<void> {
     const hooks = this.registry[event] as Array<HookFunction<K>>;
     if (hooks.length === 0) return Promise.resolve();
-    const ctx = event === 'message' ? (args[0] as MqttContext) : undefined;
+    const ctx = event === 'message' || event === 'everyMessage' ? (args[0] as MqttContext) : undefined;
     return settleAll(hooks, args, (error) => this.error(asError(error), ctx));
   }
 

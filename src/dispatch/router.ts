@@ -26,6 +26,8 @@ export interface Selection {
   readonly routes: Route[];
   /** True when the `@OnMessage` fallback should run for this copy. */
   fallback: boolean;
+  /** True for the one copy of a message that `@OnMessage({ all: true })` sees. */
+  first: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export class Router {
         }
       }
       out.fallback = handlers === 0;
+      out.first = true;
     } else {
       const ids = packetIds ?? 0;
       let lowest = Number.POSITIVE_INFINITY;
@@ -89,6 +92,7 @@ export class Router {
         if (runs) routes.push(route);
       }
       out.fallback = handlers === 0 && ownsShared;
+      out.first = ownsShared;
     }
     matched.length = 0;
     dedupeHandlers(routes);

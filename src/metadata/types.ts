@@ -1,4 +1,24 @@
-import type { ValidatorOptions } from 'class-validator';
+/**
+ * class-validator's `ValidatorOptions`, written out here so that the types of koa-mqtt do not
+ * need class-validator installed (it is an optional peer dependency, needed only for DTOs).
+ */
+export interface DtoValidatorOptions {
+  enableDebugMessages?: boolean;
+  skipUndefinedProperties?: boolean;
+  skipNullProperties?: boolean;
+  skipMissingProperties?: boolean;
+  /** Strip properties without a class-validator decorator. */
+  whitelist?: boolean;
+  /** Reject properties without a class-validator decorator (needs `whitelist`). */
+  forbidNonWhitelisted?: boolean;
+  groups?: string[];
+  always?: boolean;
+  strictGroups?: boolean;
+  dismissDefaultMessages?: boolean;
+  validationError?: { target?: boolean; value?: boolean };
+  forbidUnknownValues?: boolean;
+  stopAtFirstError?: boolean;
+}
 
 /**
  * What the decorators record. Records are raw: they are validated and compiled into
@@ -80,7 +100,7 @@ export interface PayloadOptions {
    * Validate a class-validator DTO: `false` skips it, an options object is merged over the
    * app's `validation` options. Default: validate with the app's options.
    */
-  readonly validate?: boolean | ValidatorOptions;
+  readonly validate?: boolean | DtoValidatorOptions;
   /** Strip properties without a class-validator decorator (class-validator `whitelist`). */
   readonly whitelist?: boolean;
   /** Reject properties without a class-validator decorator (needs `whitelist`). */
@@ -118,6 +138,7 @@ export type HookEvent =
   | 'connect'
   | 'disconnect'
   | 'message'
+  | 'everyMessage'
   | 'subscribe'
   | 'unsubscribe'
   | 'publish'

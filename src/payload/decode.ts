@@ -1,12 +1,7 @@
-import { plainToInstance } from 'class-transformer';
-import {
-  getMetadataStorage,
-  type ValidationError,
-  type ValidatorOptions,
-  validateSync,
-} from 'class-validator';
+import type { ValidationError } from 'class-validator';
 import { PayloadValidationError } from '../errors.js';
-import type { PayloadOptions } from '../metadata/types.js';
+import type { DtoValidatorOptions, PayloadOptions } from '../metadata/types.js';
+import { type DtoModules, dtoModules } from './dto-modules.js';
 import type { InboundMessage } from './message.js';
 
 /** Turns a message into the value of one `@Payload()` parameter. Compiled once per handler. */
@@ -82,7 +77,7 @@ const PLAIN_TYPES = new Set<unknown>([undefined, Object, Promise]);
 export function compilePayloadResolver(
   type: unknown,
   options: PayloadOptions,
-  validator: ValidatorOptions | false,
+  validator: DtoValidatorOptions | false,
 ): PayloadResolver {
   const custom = options.decoder;
   if (custom) {
@@ -106,26 +101,40 @@ export function compilePayloadResolver(
   if (type === Number) return decodeNumber;
   if (type === Boolean) return decodeBoolean;
   if (type === Array) return decodeArray;
-  if (PLAIN_TYPES.has(type) || typeof type !== 'function') return jsonOf;
+  if (!isDtoType(type)) return jsonOf;
   const dto = type as new () => object;
+  const modules = dtoModules();
   const validate = validatorOptions(dto, options, validator);
   const key = validate ? validationKey(dto, validate) : dto;
-  return (message, handler) => once(message, key, handler, () => toDto(message, handler, dto, validate));
+  return (message, handler) =>
+    once(message, key, handler, () => toDto(modules, message, handler, dto, validate));
+}
+
+/**
+ * Whether a `@Payload()` parameter of this declared type (without a decoder) is a DTO class:
+ * turned into an instance by class-transformer and validated by class-validator, which the app
+ * then loads at `start()` (payload/dto-modules.ts).
+ */
+export function isDtoType(type: unknown): boolean {
+  if (type === Buffer || type === Uint8Array || type === String || type === Number) return false;
+  if (type === Boolean || type === Array) return false;
+  return !PLAIN_TYPES.has(type) && typeof type === 'function';
 }
 
 /** The class-validator options of one DTO parameter: class-validator's defaults, the app's, the parameter's. */
 export function validatorOptions(
   dto: Function,
   options: PayloadOptions,
-  app: ValidatorOptions | false,
-): ValidatorOptions | undefined {
+  app: DtoValidatorOptions | false,
+): DtoValidatorOptions | undefined {
   const own = typeof options.validate === 'object' ? options.validate : undefined;
   const asked = options.validate === true || own !== undefined;
   if (options.validate === false || (app === false && !asked)) return undefined;
   // A class without class-validator decorators is only transformed: validating it would fail
   // every message with class-validator's "unknown value" (forbidUnknownValues).
-  if (getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).length === 0) return undefined;
-  const merged: ValidatorOptions = { forbidUnknownValues: true, ...(app || {}), ...own };
+  const storage = dtoModules().validator.getMetadataStorage();
+  if (storage.getTargetValidationMetadatas(dto, '', true, false).length === 0) return undefined;
+  const merged: DtoValidatorOptions = { forbidUnknownValues: true, ...(app || {}), ...own };
   if (options.whitelist !== undefined) merged.whitelist = options.whitelist;
   if (options.forbidNonWhitelisted !== undefined) merged.forbidNonWhitelisted = options.forbidNonWhitelisted;
   return merged;
@@ -138,7 +147,7 @@ const keys = new WeakMap<Function, Map<string, object>>();
  * DTO class and equal options share the decoded instance; with different options (say, one
  * whitelists) they do not. Interned at bootstrap, so the key is stable for the app's life.
  */
-function validationKey(dto: Function, options: ValidatorOptions): object {
+function validationKey(dto: Function, options: DtoValidatorOptions): object {
   const byOptions = keys.get(dto) ?? new Map<string, object>();
   keys.set(dto, byOptions);
   const canonical = JSON.stringify(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -185,10 +194,11 @@ function decodeArray(message: InboundMessage, handler: string): unknown[] {
 }
 
 function toDto(
+  modules: DtoModules,
   message: InboundMessage,
   handler: string,
   dto: new () => object,
-  validator: ValidatorOptions | undefined,
+  validator: DtoValidatorOptions | undefined,
 ): object {
   const plain = jsonOf(message, handler);
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
@@ -201,8 +211,8 @@ function toDto(
   let errors: ValidationError[] = [];
   let instance: object;
   try {
-    instance = plainToInstance(dto, plain);
-    if (validator) errors = validateSync(instance, validator);
+    instance = modules.transformer.plainToInstance(dto, plain);
+    if (validator) errors = modules.validator.validateSync(instance, validator);
   } catch (error) {
     throw new PayloadValidationError(
       message.topic,

@@ -5,7 +5,7 @@ import type { SubscriptionInfo } from '../client/subscriptions.js';
 import type { MqttEvents } from '../dispatch/events.js';
 import { compileFunction, type MessageHandler } from '../dispatch/handler.js';
 import type { Route } from '../dispatch/router.js';
-import { MqttProtocolError } from '../errors.js';
+import { MqttProtocolError, MqttUsageError } from '../errors.js';
 import { resolveSubscription } from '../metadata/definitions.js';
 import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
 import { encodePayload } from '../payload/encode.js';
@@ -13,7 +13,7 @@ import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js'
 import { checkPublishFlags, checkPublishProperties } from './publish-properties.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
-import type { MqttServiceHost } from './service-host.js';
+import type { MqttServiceHost, PauseTarget } from './service-host.js';
 
 export interface PublishResult {
   readonly topic: string;
@@ -165,12 +165,22 @@ export class MqttService {
   /**
    * Removes every runtime subscription to `filter` (as given to `subscribe`) and their handlers,
    * and unsubscribes at the broker unless a controller `@Topic` uses the same filter.
-   * Resolves `false` when there was no runtime subscription to it.
+   * Resolves `false` when there was no subscription to it at all. A controller `@Topic`'s
+   * filter (with no runtime subscription to it) rejects with `MqttUsageError` pointing to
+   * `pause()`: controller topics are part of the code and are paused, not removed.
    */
   async unsubscribe(filter: string): Promise<boolean> {
     const key = this.runtime.has(filter) ? filter : parsePattern(filter).subscriptionFilter;
     const routes = this.runtime.get(key);
-    if (!routes) return false;
+    if (!routes) {
+      if (this.app.pausing.isControllerFilter(filter)) {
+        throw new MqttUsageError(
+          `unsubscribe(${JSON.stringify(filter)}): that filter belongs to a controller @Topic, and unsubscribe() removes runtime subscriptions only. ` +
+            `Use pause(${JSON.stringify(filter)}) (or pause(TheControllerClass)) to stop it and resume() to subscribe again.`,
+        );
+      }
+      return false;
+    }
     this.runtime.delete(key);
     for (const route of routes) {
       this.app.router.remove(route);
@@ -188,6 +198,28 @@ export class MqttService {
     const filters = [...this.runtime.keys()];
     await Promise.all(filters.map((filter) => this.unsubscribe(filter)));
     return filters;
+  }
+
+  /**
+   * Pauses controller `@Topic` subscriptions: every one of a controller class, or the ones of
+   * one filter (as listed in `topics`, or as written with named parameters). Their handlers stop
+   * at once and the broker is sent an UNSUBSCRIBE (unless a runtime subscription holds the same
+   * filter); they stay paused across reconnects, until `resume()`. Before `start()` they are
+   * mounted paused. Resolves with the filters paused now. Anything else rejects with
+   * `MqttUsageError` listing the controller filters.
+   */
+  pause(target: PauseTarget): Promise<string[]> {
+    return this.app.pausing.pause(target);
+  }
+
+  /** Subscribes what `pause()` paused again; resolves with the filters once the broker acknowledged them. */
+  resume(target: PauseTarget): Promise<string[]> {
+    return this.app.pausing.resume(target);
+  }
+
+  /** Filters of the controller `@Topic`s paused now. */
+  get paused(): string[] {
+    return this.app.pausing.paused;
   }
 
   /**

@@ -5,7 +5,20 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { MqttEvents } from '../dispatch/events.js';
 import type { Hooks } from '../dispatch/hooks.js';
 import type { Router } from '../dispatch/router.js';
-import type { AckMode } from '../metadata/types.js';
+import type { AckMode, Constructable } from '../metadata/types.js';
+
+/** What `pause` and `resume` take: a controller class, or one of its `@Topic` filters. */
+export type PauseTarget = Constructable | string;
+
+/** Pauses and resumes controller `@Topic` subscriptions (implemented in src/app/pausing.ts). */
+export interface ControllerPausing {
+  pause(target: PauseTarget): Promise<string[]>;
+  resume(target: PauseTarget): Promise<string[]>;
+  /** Filters of the paused controller routes. */
+  readonly paused: string[];
+  /** Whether `filter` is a controller `@Topic`'s, as sent or as written. */
+  isControllerFilter(filter: string): boolean;
+}
 
 /**
  * The parts of an app that its `MqttService` works with. `MqttApp` (src/app/) is the one
@@ -22,4 +35,6 @@ export interface MqttServiceHost {
   readonly events: MqttEvents;
   /** The app-wide ack mode, the default of runtime subscriptions. */
   readonly ack: AckMode;
+  /** Pausing of controller `@Topic`s (`pause`, `resume`). */
+  readonly pausing: ControllerPausing;
 }

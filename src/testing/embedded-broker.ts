@@ -39,8 +39,23 @@ export interface EmbeddedBroker {
   readonly websocketPort: number | undefined;
   /** The aedes instance, for events (`client`, `publish`, `subscribe`…) and server-side publishes. */
   readonly aedes: Aedes;
+  /**
+   * Publishes from the broker itself, as if a device had: subscribers get it like any message.
+   * Objects are sent as JSON, strings as UTF-8. Resolves once the broker has routed it. For tests
+   * that need no MQTT client of their own (and so no direct dependency on `mqtt`).
+   */
+  publish(topic: string, payload: EmbeddedPayload, options?: EmbeddedPublishOptions): Promise<void>;
   /** Disconnects every client and closes the listeners and the broker. Idempotent. */
   close(): Promise<void>;
+}
+
+/** What {@link EmbeddedBroker.publish} sends: bytes, text, or a value sent as JSON. */
+export type EmbeddedPayload = Buffer | string | number | boolean | object;
+
+/** Options of {@link EmbeddedBroker.publish}. */
+export interface EmbeddedPublishOptions {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
 }
 
 /**
@@ -82,11 +97,28 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     wsUrl: ws ? `ws://${urlHost(host)}:${ws.port}` : undefined,
     websocketPort: ws?.port,
     aedes,
+    publish: (topic, payload, publishOptions) => brokerPublish(aedes, topic, payload, publishOptions),
     close() {
       closing ??= shutdown(aedes, server, sockets, ws);
       return closing;
     },
   };
+}
+
+function brokerPublish(
+  aedes: Aedes,
+  topic: string,
+  payload: EmbeddedPayload,
+  { qos = 0, retain = false }: EmbeddedPublishOptions = {},
+): Promise<void> {
+  const bytes = Buffer.isBuffer(payload)
+    ? payload
+    : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  return new Promise((resolve, reject) => {
+    aedes.publish({ cmd: 'publish', topic, payload: bytes, qos, retain, dup: false }, (error) =>
+      error ? reject(error) : resolve(),
+    );
+  });
 }
 
 function brokerOptions(options: EmbeddedBrokerOptions): AedesOptions {

@@ -2,5 +2,7 @@ export {
   type EmbeddedBroker,
   type EmbeddedBrokerCredentials,
   type EmbeddedBrokerOptions,
+  type EmbeddedPayload,
+  type EmbeddedPublishOptions,
   startEmbeddedBroker,
 } from './embedded-broker.js';

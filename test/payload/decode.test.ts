@@ -12,7 +12,11 @@ import {
   shapeProblem,
   validatorOptions,
 } from '../../src/payload/decode.js';
+import { loadDtoModules } from '../../src/payload/dto-modules.js';
 import { InboundMessage } from '../../src/payload/message.js';
+
+// What MqttApp.start() does before it compiles DTO handlers.
+await loadDtoModules();
 
 function message(payload: Buffer | string, properties?: IPublishPacket['properties']): InboundMessage {
   return new InboundMessage({

@@ -23,7 +23,8 @@ function rejects(
       assert.equal(error.kind, kind);
       assert.equal(error.topic, input);
       assert.equal(error.code, 'ERR_MQTT_INVALID_TOPIC');
-      assert.ok(error.message.startsWith(`Invalid topic ${kind} ${quote(input)}: `), error.message);
+      const what = kind === 'topic' ? 'topic name' : 'topic filter'; // never "Invalid topic topic"
+      assert.ok(error.message.startsWith(`Invalid ${what} ${quote(input)}: `), error.message);
       assert.ok(error.message.includes(`(${rule}, MQTT 5.0 §`), error.message);
       return true;
     },

@@ -56,6 +56,29 @@ describe('startEmbeddedBroker', { timeout: 10_000 }, () => {
     t.diagnostic(`QoS 1 loop-back: ${((performance.now() - started) / 10).toFixed(2)} ms per message`);
   });
 
+  it('publish() sends from the broker: JSON for objects, text, bytes, with QoS and retain', async () => {
+    const broker = await start();
+    const sub = await pool.connect(broker.url, V311);
+    await sub.subscribeAsync('from-broker/+', { qos: 1 });
+    const received = collectMessages(sub, 3, 2000);
+    await broker.publish('from-broker/json', { celsius: 21.5 }, { qos: 1 });
+    await broker.publish('from-broker/text', 'hello');
+    await broker.publish('from-broker/bytes', Buffer.from([0, 255]), { qos: 1, retain: true });
+    const messages = await received;
+    assert.deepEqual(
+      messages.map((m) => [m.topic, m.payload.toString('hex'), m.packet.qos]),
+      [
+        ['from-broker/json', Buffer.from('{"celsius":21.5}').toString('hex'), 1],
+        ['from-broker/text', Buffer.from('hello').toString('hex'), 0],
+        ['from-broker/bytes', '00ff', 1],
+      ],
+    );
+    const late = await pool.connect(broker.url, V311);
+    const retained = collectMessages(late, 1, 2000);
+    await late.subscribeAsync('from-broker/bytes');
+    assert.equal((await retained)[0]!.packet.retain, true);
+  });
+
   it('exposes the aedes instance and its events', async () => {
     const broker = await start();
     const seen = new Promise<string>((resolve) =>
