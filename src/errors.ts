@@ -64,6 +64,52 @@ export class MqttUsageError extends MqttError {
   }
 }
 
+/**
+ * An option given to the API (a decorator, `publish`, `subscribe`, `createMqttApp`…) that breaks
+ * its rule. Thrown (or rejected) before anything reaches mqtt.js, naming where, the option, the
+ * value and the rule.
+ */
+export class MqttOptionError extends MqttError {
+  /** The call or decorator the option was given to, e.g. `subscribe("a/#")` or `@Topic("x") on A.b`. */
+  readonly where: string;
+  /** The option's path, e.g. `retainHandling` or `properties.topicAlias`. */
+  readonly option: string;
+  readonly value: unknown;
+  /** What the option must be, e.g. `0, 1 or 2`. */
+  readonly rule: string;
+
+  constructor(where: string, option: string, value: unknown, rule: string, options?: { cause?: unknown }) {
+    super(`${where}: ${option} must be ${rule}, got ${showValue(value)}`, 'ERR_MQTT_OPTION', options);
+    this.where = where;
+    this.option = option;
+    this.value = value;
+    this.rule = rule;
+  }
+}
+
+/** A value for an error message: strings quoted and shortened, functions and objects by kind. */
+export function showValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'function':
+      return `a function${value.name ? ` (${value.name})` : ''}`;
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return value.toString();
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `an array (${value.length} items)`;
+      if (Buffer.isBuffer(value)) return `a Buffer (${value.length} bytes)`;
+      const name = (value as { constructor?: { name?: string } }).constructor?.name;
+      return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+    }
+    default:
+      return String(value);
+  }
+}
+
 /** One invalid field of a configuration object. */
 export interface InvalidField {
   readonly field: string;

@@ -11,13 +11,14 @@ import { type Route, Router } from '../dispatch/router.js';
 import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
 import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
 import { type ControllerDefinition, defineController } from '../metadata/definitions.js';
+import { checkOptions } from '../metadata/option-rules.js';
 import { resolveShareGroup } from '../metadata/share-group.js';
 import type { AckMode, Constructable, DtoValidatorOptions } from '../metadata/types.js';
 import { isDtoType } from '../payload/decode.js';
 import { loadDtoModules } from '../payload/dto-modules.js';
 import { MqttService } from '../service/mqtt-service.js';
 import { DeadLetters } from './dead-letter.js';
-import type { MqttAppOptions } from './options.js';
+import { APP_OPTION_RULES, type MqttAppOptions } from './options.js';
 import { Pausing } from './pausing.js';
 import { Replier } from './reply.js';
 
@@ -59,11 +60,17 @@ export class MqttApp {
   readonly replier: Replier;
   /** Controller `@Topic` subscriptions paused and resumed at runtime (`service.pause`/`resume`). */
   readonly pausing: Pausing;
+  /**
+   * @internal The broker's Topic Alias Maximum from the last CONNACK (0 when it announced none);
+   * undefined before connecting and on MQTT 3.1.1. `publish` refuses a larger `topicAlias`.
+   */
+  topicAliasMaximum: number | undefined;
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: MqttAppOptions = {}) {
+    checkOptions('createMqttApp', APP_OPTION_RULES, options);
     this.config = options.config ?? MqttConfig.from(pickConfig(options));
     this.logger = options.logger ?? consoleLogger;
     this.ack = options.ack ?? 'auto';
@@ -96,6 +103,7 @@ export class MqttApp {
     this.definitions = (options.controllers ?? []).map((target) =>
       defineController(target, { shareGroup: this.shareGroup }),
     );
+    warnRepeatedPrefixes(this.definitions, this.logger);
     const publish: Publish = (topic, payload, options) => this.service.publish(topic, payload, options);
     const report = (error: Error) => void this.hooks.error(error);
     this.deadLetters = new DeadLetters(
@@ -173,9 +181,11 @@ export class MqttApp {
         void this.hooks.error(error);
     });
     const info = await this.connection.open({ retry: this.options.retryInitialConnect ?? false });
+    this.readLimits(info);
     await this.subscriber.onConnect(info.sessionPresent, true);
     await Promise.all(granted);
     this.state = 'running';
+    warnLongClientId(this.connection.clientId, info.protocolVersion, this.logger);
     this.logger.info(
       {
         broker: this.config.brokerUrl,
@@ -187,7 +197,13 @@ export class MqttApp {
     await this.hooks.run('connect', info);
   }
 
+  private readLimits(info: ConnectInfo): void {
+    this.topicAliasMaximum =
+      info.protocolVersion === 5 ? (info.properties?.topicAliasMaximum ?? 0) : undefined;
+  }
+
   private async onReconnect(info: ConnectInfo): Promise<void> {
+    this.readLimits(info);
     await this.subscriber.onConnect(info.sessionPresent, false);
     await this.hooks.run('connect', info);
   }
@@ -252,6 +268,12 @@ export class MqttApp {
   }
 
   private instantiate(target: Constructable): object {
+    if (!this.options.container && target.length > 0) {
+      // `new Controller()` would run, and every message would then fail on an undefined dependency.
+      throw new MqttDefinitionError(
+        `Cannot create controller ${target.name}: its constructor takes ${target.length} parameter(s) and no container was given. Pass container (for example typedi's Container, with @Service() on ${target.name}), or give ${target.name} a constructor without parameters`,
+      );
+    }
     try {
       return this.options.container?.get(target) ?? new target();
     } catch (error) {
@@ -303,9 +325,34 @@ function pickConfig(options: MqttAppOptions): MqttConfigInput {
   return picked as MqttConfigInput;
 }
 
+/** `maxInFlight` (checked by `APP_OPTION_RULES`), or no limit. */
 function positive(value: number | undefined): number {
-  if (value === undefined) return Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(value) || value < 1)
-    throw new MqttDefinitionError(`maxInFlight must be a positive integer, got ${value}`);
-  return value;
+  return value ?? Number.POSITIVE_INFINITY;
+}
+
+/** One warning per `@Topic` whose pattern repeats its controller's prefix. */
+function warnRepeatedPrefixes(definitions: readonly ControllerDefinition[], logger: MqttLogger): void {
+  for (const controller of definitions) {
+    for (const handler of controller.handlers) {
+      for (const route of handler.routes) {
+        if (!route.repeatsPrefix) continue;
+        logger.warn(
+          { controller: controller.name, handler: handler.name, filter: route.subscriptionFilter },
+          `${handler.name}: its @Topic pattern repeats the prefix of @MqttController, giving ${JSON.stringify(route.source)}; patterns are joined to the prefix, so leave the prefix out of the pattern if that was not meant`,
+        );
+      }
+    }
+  }
+}
+
+/** MQTT 3.1.1 §3.1.3.1: a broker must accept client ids of 1–23 bytes, and may refuse longer ones. */
+const PORTABLE_CLIENT_ID_BYTES = 23;
+
+function warnLongClientId(clientId: string, protocolVersion: number, logger: MqttLogger): void {
+  const bytes = Buffer.byteLength(clientId);
+  if (protocolVersion === 5 || bytes <= PORTABLE_CLIENT_ID_BYTES) return;
+  logger.warn(
+    { clientId, bytes },
+    `client id is ${bytes} bytes; MQTT 3.1.1 brokers must accept only up to ${PORTABLE_CLIENT_ID_BYTES} (this one did, another may refuse it)`,
+  );
 }

@@ -3,6 +3,7 @@ import type { MqttConfig, MqttConfigInput } from '../client/config.js';
 import type { HookArgs } from '../dispatch/hooks.js';
 import type { Ordering } from '../dispatch/ordering.js';
 import type { MqttLogger } from '../logger.js';
+import { ACK_RULE, MAX_TIMER_MS, type Rule, rules } from '../metadata/option-rules.js';
 import type { AckMode, Constructable, DeadLetterOptions, DtoValidatorOptions } from '../metadata/types.js';
 
 /** Where controller instances come from: typedi's `Container` fits, as does routing-controllers' `useContainer` one. */
@@ -13,60 +14,103 @@ export interface ControllerContainer {
 /** Everything `createMqttApp` / `useMqtt` take. Connection fields may be given inline or as `config`. */
 export interface MqttAppOptions extends MqttConfigInput {
   /** A ready config (e.g. `MqttConfig.fromEnv()`); inline connection fields are ignored when set. */
-  config?: MqttConfig;
+  config?: MqttConfig | undefined;
   /** The controller classes, each with `@MqttController()`. */
-  controllers?: Constructable[];
+  controllers?: Constructable[] | undefined;
   /** Resolves controllers (constructor injection); without one, controllers are created with `new`. */
-  container?: ControllerContainer;
+  container?: ControllerContainer | undefined;
   /** pino-shaped logger; default: warnings and errors to stderr. */
-  logger?: MqttLogger;
+  logger?: MqttLogger | undefined;
   /**
    * App-wide shared-subscription group for controller topics (`$share/{group}/…`); `@MqttController`
    * and `@Topic` `share` override it (`false` opts out). Default: the `MQTT_SHARE_GROUP`
    * environment variable, if set; `false` ignores it.
    */
-  shareGroup?: string | false;
+  shareGroup?: string | false | undefined;
   /** Let log records quote payloads (in payload validation errors). Default false. */
-  logPayloads?: boolean;
+  logPayloads?: boolean | undefined;
   /** Default acknowledgement mode of handlers. Default `auto`. */
-  ack?: AckMode;
+  ack?: AckMode | undefined;
   /** Most handler executions at once; when reached, reading from the broker pauses. Default unlimited. */
-  maxInFlight?: number;
+  maxInFlight?: number | undefined;
   /**
    * `per-topic`: messages on the same topic are handled one after another, in arrival order
    * (different topics still run concurrently); messages waiting count toward `maxInFlight`.
    * Default `none`.
    */
-  ordering?: Ordering;
+  ordering?: Ordering | undefined;
   /**
    * mqtt.js store of outgoing QoS 1/2 packets not yet acknowledged (default: in memory). A
    * persistent one keeps publishes made offline, and in flight, across a restart of the process.
    */
-  outgoingStore?: IStore;
+  outgoingStore?: IStore | undefined;
   /** mqtt.js store of incoming QoS 2 packets between PUBREC and PUBREL (default: in memory). */
-  incomingStore?: IStore;
+  incomingStore?: IStore | undefined;
   /** class-validator options for `@Payload()` DTOs, or `false` to skip validation. Default `{}`. */
-  validation?: DtoValidatorOptions | false;
+  validation?: DtoValidatorOptions | false | undefined;
   /**
    * Topic that receives messages a handler could not decode or validate (see docs/payloads.md);
    * `@Topic(…, { deadLetter })` overrides it per handler. Default: none.
    */
-  deadLetter?: DeadLetterOptions | string;
+  deadLetter?: DeadLetterOptions | string | undefined;
   /**
    * Keep trying the first connection while the broker is unreachable (with the reconnect
    * backoff) instead of rejecting `start()`; a refusal (bad credentials) still rejects at once.
    * Default false; `useMqtt(…, { connectInBackground: true })` turns it on.
    */
-  retryInitialConnect?: boolean;
+  retryInitialConnect?: boolean | undefined;
   /** ms `stop()` waits for handlers in flight before disconnecting anyway. Default 10000. */
-  stopTimeout?: number;
-  onConnect?: (...args: HookArgs['connect']) => unknown;
-  onDisconnect?: (...args: HookArgs['disconnect']) => unknown;
+  stopTimeout?: number | undefined;
+  onConnect?: ((...args: HookArgs['connect']) => unknown) | undefined;
+  onDisconnect?: ((...args: HookArgs['disconnect']) => unknown) | undefined;
   /** Messages no handler matched (Flask-MQTT's `on_message`). */
-  onMessage?: (...args: HookArgs['message']) => unknown;
-  onSubscribe?: (...args: HookArgs['subscribe']) => unknown;
-  onUnsubscribe?: (...args: HookArgs['unsubscribe']) => unknown;
-  onPublish?: (...args: HookArgs['publish']) => unknown;
+  onMessage?: ((...args: HookArgs['message']) => unknown) | undefined;
+  onSubscribe?: ((...args: HookArgs['subscribe']) => unknown) | undefined;
+  onUnsubscribe?: ((...args: HookArgs['unsubscribe']) => unknown) | undefined;
+  onPublish?: ((...args: HookArgs['publish']) => unknown) | undefined;
   /** Handler and hook errors. Default: logged with topic and handler name. */
-  onError?: (...args: HookArgs['error']) => unknown;
+  onError?: ((...args: HookArgs['error']) => unknown) | undefined;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  (typeof value === 'object' || typeof value === 'function') && value !== null;
+const hasMethods =
+  (...names: string[]) =>
+  (value: unknown): boolean =>
+    isObject(value) && names.every((name) => typeof value[name] === 'function');
+
+/**
+ * The rule of every option of `MqttAppOptions` that is not a connection field (those are
+ * checked by `MqttConfig.from`): `createMqttApp` and `useMqtt` throw `MqttOptionError` for the
+ * first one broken. `shareGroup` and `deadLetter` contents are checked where they are resolved.
+ */
+export const APP_OPTION_RULES = {
+  config: { text: 'an MqttConfig (MqttConfig.from(…) or MqttConfig.fromEnv())', test: isObject },
+  controllers: {
+    text: 'an array of controller classes',
+    test: (v) => Array.isArray(v) && v.every((c) => typeof c === 'function'),
+  },
+  container: { text: "a container with a get(Class) method (typedi's Container)", test: hasMethods('get') },
+  logger: {
+    text: 'a logger with debug, info, warn and error methods (pino)',
+    test: hasMethods('debug', 'info', 'warn', 'error'),
+  },
+  shareGroup: rules.either(rules.string, rules.oneOf([false])),
+  logPayloads: rules.boolean,
+  ack: ACK_RULE,
+  maxInFlight: rules.integer(1, Number.MAX_SAFE_INTEGER, 'a positive integer'),
+  ordering: rules.oneOf(['none', 'per-topic']),
+  outgoingStore: { text: 'an mqtt.js Store', test: isObject },
+  incomingStore: { text: 'an mqtt.js Store', test: isObject },
+  validation: rules.either(rules.oneOf([false]), rules.object),
+  deadLetter: rules.either(rules.string, rules.object),
+  retryInitialConnect: rules.boolean,
+  stopTimeout: rules.integer(0, MAX_TIMER_MS, 'an integer number of ms from 0 to 2,147,483,647'),
+  onConnect: rules.function,
+  onDisconnect: rules.function,
+  onMessage: rules.function,
+  onSubscribe: rules.function,
+  onUnsubscribe: rules.function,
+  onPublish: rules.function,
+  onError: rules.function,
+} as const satisfies Record<Exclude<keyof MqttAppOptions, keyof MqttConfigInput>, Rule>;

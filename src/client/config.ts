@@ -257,6 +257,7 @@ function crossFieldProblems(config: MqttConfig): InvalidField[] {
       });
     }
   }
+  problems.push(...clientIdProblems(config));
   if (config.will?.topic) {
     try {
       validateTopicName(config.will.topic);
@@ -267,6 +268,30 @@ function crossFieldProblems(config: MqttConfig): InvalidField[] {
   if (config.password !== undefined && config.username === undefined && !config.url?.includes('@')) {
     problems.push({ field: 'password', problems: ['is set without a username'] });
   }
+  return problems;
+}
+
+/** MQTT 5.0 §1.5.4 / 3.1.1 §1.5.3: a client id is a UTF-8 string of at most 65,535 bytes. */
+const MAX_CLIENT_ID_BYTES = 65_535;
+/** What the connection appends to `clientIdPrefix`: `-` and 12 hex digits. */
+const CLIENT_ID_SUFFIX_BYTES = 13;
+
+function clientIdProblems(config: MqttConfig): InvalidField[] {
+  const problems: InvalidField[] = [];
+  const check = (field: string, value: unknown, max: number) => {
+    if (typeof value !== 'string') return;
+    const bytes = Buffer.byteLength(value);
+    if (bytes > max) {
+      problems.push({
+        field,
+        problems: [
+          `must be at most ${max.toLocaleString('en')} bytes in UTF-8 (MQTT's string limit), got ${bytes.toLocaleString('en')}`,
+        ],
+      });
+    }
+  };
+  check('clientId', config.clientId, MAX_CLIENT_ID_BYTES);
+  check('clientIdPrefix', config.clientIdPrefix, MAX_CLIENT_ID_BYTES - CLIENT_ID_SUFFIX_BYTES);
   return problems;
 }
 

@@ -1,4 +1,4 @@
-import { MqttSubscriptionError } from '../errors.js';
+import { type MqttError, MqttProtocolError, MqttSubscriptionError } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
 import type { ResolvedSubscriptionOptions } from '../metadata/definitions.js';
 import { OverlapIndex } from '../topic/overlap-index.js';
@@ -35,7 +35,7 @@ export class Subscriber {
     private readonly hooks: SubscriptionHooks,
     private readonly logger: MqttLogger,
     /** Called when the broker refuses a subscription: it was removed from the table. */
-    private readonly onRefused: (subscription: Subscription, error: MqttSubscriptionError) => void,
+    private readonly onRefused: (subscription: Subscription, error: MqttError) => void,
   ) {}
 
   /** Records a wanted subscription; returns it, and a Promise of the granted QoS once the broker acks. */
@@ -120,7 +120,7 @@ export class Subscriber {
   }
 
   private async sendPending(): Promise<void> {
-    const pending = this.table.pending();
+    const pending = this.refuseMqtt5Only(this.table.pending());
     if (pending.length === 0) return;
     const byId = new Map<number | undefined, Subscription[]>();
     const useIds = this.connection.subscriptionIdsAvailable;
@@ -147,6 +147,40 @@ export class Subscriber {
     );
   }
 
+  /**
+   * On MQTT 3.1.1, SUBSCRIBE carries only a QoS: noLocal, retainAsPublished and retainHandling
+   * would be dropped without a word (a noLocal handler would get its own messages). Such
+   * subscriptions are refused here, as the broker would refuse a filter, and never sent.
+   */
+  private refuseMqtt5Only(pending: Subscription[]): Subscription[] {
+    if (this.connection.protocolVersion === 5) return pending;
+    const sendable: Subscription[] = [];
+    for (const subscription of pending) {
+      const { noLocal, retainAsPublished, retainHandling } = subscription.options;
+      const used = [
+        noLocal ? 'noLocal' : '',
+        retainAsPublished ? 'retainAsPublished' : '',
+        retainHandling !== 0 ? `retainHandling ${retainHandling}` : '',
+      ].filter((option) => option !== '');
+      if (used.length === 0) sendable.push(subscription);
+      else
+        this.refuse(
+          subscription,
+          new MqttProtocolError(
+            `Subscription to ${JSON.stringify(subscription.filter)}: ${used.join(', ')} need${used.length === 1 ? 's' : ''} MQTT 5, but this connection speaks MQTT 3.1.1 (the broker would ignore ${used.length === 1 ? 'it' : 'them'}); not subscribed`,
+          ),
+        );
+    }
+    return sendable;
+  }
+
+  private refuse(subscription: Subscription, error: MqttError): void {
+    this.table.delete(subscription.filter);
+    this.overlaps.remove(subscription.filter, subscription);
+    this.settle(subscription, error);
+    this.onRefused(subscription, error);
+  }
+
   private async acknowledged(subscription: Subscription, code: number): Promise<void> {
     const ok = code < 0x80;
     if (ok && this.table.get(subscription.filter) === subscription) {
@@ -156,11 +190,7 @@ export class Subscriber {
       subscription.granted = code as 0 | 1 | 2;
       this.settle(subscription, code);
     } else if (!ok) {
-      const error = new MqttSubscriptionError(subscription.filter, code);
-      this.table.delete(subscription.filter);
-      this.overlaps.remove(subscription.filter, subscription);
-      this.settle(subscription, error);
-      this.onRefused(subscription, error);
+      this.refuse(subscription, new MqttSubscriptionError(subscription.filter, code));
     }
     await this.hooks.run('subscribe', { filter: subscription.filter, granted: code, ok });
   }

@@ -1,3 +1,4 @@
+import { checkOptions, checkValue, PAYLOAD_RULES, rules } from '../metadata/option-rules.js';
 import { handlerRecordOf } from '../metadata/registry.js';
 import type { ParamKind, PayloadOptions } from '../metadata/types.js';
 import { methodName } from './method-key.js';
@@ -5,17 +6,29 @@ import { methodName } from './method-key.js';
 function param(kind: ParamKind, decorator: string, extra: { name?: string; payload?: PayloadOptions } = {}) {
   return (target: object, key: string | symbol | undefined, index: number): void => {
     const method = methodName(target, key, decorator);
+    const where = `${decorator} on ${target.constructor.name}.${method} (parameter ${index})`;
+    if (kind === 'topic-param') checkValue(where, 'name', extra.name, rules.nonEmptyString);
+    if (kind === 'payload') checkOptions(where, PAYLOAD_RULES, extra.payload);
+    // Absent when the class was compiled without `emitDecoratorMetadata` (tsx, esbuild, Vitest):
+    // checked at bootstrap, where a parameter whose type matters must then name it.
     const types = Reflect.getMetadata('design:paramtypes', target, method) as unknown[] | undefined;
-    handlerRecordOf(target.constructor, method).params.push({ index, kind, type: types?.[index], ...extra });
+    handlerRecordOf(target.constructor, method).params.push({
+      index,
+      kind,
+      type: extra.payload?.type ?? types?.[index],
+      typeKnown: extra.payload?.type !== undefined || types !== undefined,
+      ...extra,
+    });
   };
 }
 
 /**
  * The message payload, decoded by the declared type: `Buffer` raw bytes, `string`
  * UTF-8 text, `number`/`boolean` parsed from text, a plain object or a class JSON
- * (a class-validator DTO is transformed and validated). Options: a custom `decoder`,
- * `validate` (false, or class-validator options merged over the app's `validation`),
- * `whitelist`, `forbidNonWhitelisted`. See docs/payloads.md.
+ * (a class-validator DTO is transformed and validated). Options: `type` (the type, where
+ * decorator metadata is missing: tsx, esbuild, Vitest), a custom `decoder`, `validate`
+ * (false, or class-validator options merged over the app's `validation`), `whitelist`,
+ * `forbidNonWhitelisted`. See docs/payloads.md.
  */
 export function Payload(options: PayloadOptions = {}): ParameterDecorator {
   return param('payload', '@Payload', { payload: options });

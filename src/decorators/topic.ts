@@ -1,3 +1,4 @@
+import { checkOptions, checkValue, rules, showPattern, TOPIC_RULES } from '../metadata/option-rules.js';
 import { handlerRecordOf } from '../metadata/registry.js';
 import type { TopicOptions } from '../metadata/types.js';
 import { methodName } from './method-key.js';
@@ -5,6 +6,7 @@ import { methodName } from './method-key.js';
 /**
  * Handles messages on a topic pattern (joined to the controller prefix). Named
  * parameters: `+name` (one level) and `#name` (the rest). A method may carry several.
+ * The pattern and options are checked when the class is defined (`MqttOptionError`).
  *
  * ```ts
  * @Topic('+deviceId/temperature', { qos: 1 })
@@ -14,6 +16,9 @@ import { methodName } from './method-key.js';
 export function Topic(pattern: string, options: TopicOptions = {}): MethodDecorator {
   return (target, key) => {
     const method = methodName(target, key, '@Topic');
+    const where = `@Topic(${showPattern(pattern)}) on ${target.constructor.name}.${method}`;
+    checkValue(where, 'pattern', pattern, rules.string);
+    checkOptions(where, TOPIC_RULES, options);
     handlerRecordOf(target.constructor, method).topics.push({ pattern, options });
   };
 }

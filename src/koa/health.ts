@@ -20,9 +20,9 @@ export interface MqttHealthReport {
 /** Options of {@link mqttHealth}. */
 export interface MqttHealthOptions {
   /** Answer only `GET`/`HEAD` requests to this path and pass others on; unset: answer every request (for a router). */
-  path?: string;
+  path?: string | undefined;
   /** The service to report on; default `ctx.mqtt`. */
-  service?: MqttService;
+  service?: MqttService | undefined;
 }
 
 /** The health of `service` and the HTTP status to answer with: 200 while connected, 503 otherwise. */

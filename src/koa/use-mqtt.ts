@@ -5,6 +5,7 @@ import { createMqttApp, type MqttApp } from '../app/app.js';
 import type { MqttAppOptions } from '../app/options.js';
 import { MqttError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
+import { checkOptions, type Rule, rules } from '../metadata/option-rules.js';
 import { MqttService } from '../service/mqtt-service.js';
 import './context.js';
 import { closeServer } from './close-server.js';
@@ -17,7 +18,7 @@ export interface UseMqttOptions extends MqttAppOptions {
    * (`retryInitialConnect`); a refusal (bad credentials) is logged and not retried.
    * Default false: MQTT first, HTTP only once it is up.
    */
-  connectInBackground?: boolean;
+  connectInBackground?: boolean | undefined;
 }
 
 /** What {@link useMqtt} returns: one lifecycle for the Koa app's HTTP servers and its MQTT app. */
@@ -45,6 +46,11 @@ export interface MqttKoaHandle {
   attach(server: Server): Server;
 }
 
+/** `useMqtt`'s own options; the rest are checked by `createMqttApp`. */
+const USE_MQTT_RULES = {
+  connectInBackground: rules.boolean,
+} as const satisfies Record<Exclude<keyof UseMqttOptions, keyof MqttAppOptions>, Rule>;
+
 /** A DI container that can also be given an instance, as typedi's `Container.set(token, value)`. */
 interface SettableContainer {
   set(token: typeof MqttService, value: MqttService): unknown;
@@ -56,6 +62,7 @@ interface SettableContainer {
  * (typedi), so constructor injection and `Container.get(MqttService)` give the live instance.
  */
 export function useMqtt(app: Koa, options: UseMqttOptions = {}): MqttKoaHandle {
+  checkOptions('useMqtt', USE_MQTT_RULES, options);
   const { connectInBackground = false, ...appOptions } = options;
   const mqtt = createMqttApp({
     ...appOptions,

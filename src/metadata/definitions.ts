@@ -1,5 +1,11 @@
 import { InvalidTopicError, MqttDefinitionError } from '../errors.js';
-import { joinTopic, parsePattern, shareFilter, type TopicPattern } from '../topic/index.js';
+import {
+  joinTopic,
+  parsePattern,
+  shareFilter,
+  splitSharedFilter,
+  type TopicPattern,
+} from '../topic/index.js';
 import { classChain, findRecord } from './registry.js';
 import type {
   AckMode,
@@ -22,6 +28,11 @@ export interface RouteDefinition {
   readonly ack: AckMode | undefined;
   /** `@Topic(…, { deadLetter })`, checked when the app mounts the handler. */
   readonly deadLetter: TopicOptions['deadLetter'];
+  /**
+   * The pattern starts with the controller prefix again (`@Topic('sensors/+id')` under
+   * `@MqttController('sensors')` gives `sensors/sensors/+id`): most likely a mistake, warned at start.
+   */
+  readonly repeatsPrefix: boolean;
 }
 
 export interface ResolvedSubscriptionOptions {
@@ -116,6 +127,7 @@ function defineRoute(
       subscription,
       ack: options.ack,
       deadLetter: options.deadLetter,
+      repeatsPrefix: repeatsPrefix(prefix, pattern),
     };
   } catch (error) {
     if (error instanceof InvalidTopicError) {
@@ -138,15 +150,13 @@ function resolveShare(
   return chosen === false || chosen === '' ? undefined : chosen;
 }
 
+/** Options with their defaults; the values were checked where the user gave them (`option-rules.ts`). */
 export function resolveSubscription(
   options: SubscriptionOptions,
   defaultQos?: QoS,
 ): ResolvedSubscriptionOptions {
-  const qos = options.qos ?? defaultQos ?? 0;
-  if (qos !== 0 && qos !== 1 && qos !== 2)
-    throw new MqttDefinitionError(`qos must be 0, 1 or 2, got ${String(qos)}`);
   return {
-    qos,
+    qos: options.qos ?? defaultQos ?? 0,
     noLocal: options.noLocal ?? false,
     retainAsPublished: options.retainAsPublished ?? false,
     retainHandling: options.retainHandling ?? 0,
@@ -162,6 +172,11 @@ function checkParams(name: string, record: HandlerRecord, routes: readonly Route
       );
     }
     seen.add(param.index);
+    if (param.kind === 'payload' && !param.typeKnown && !param.payload?.decoder) {
+      throw new MqttDefinitionError(
+        `${name}: the type of its @Payload() parameter ${param.index} is unknown: the class was compiled without decorator metadata. Set "experimentalDecorators": true and "emitDecoratorMetadata": true in tsconfig.json and compile with tsc (tsx, esbuild and Vitest do not emit it), or give the type: @Payload({ type: MyDto }) (String, Number, Buffer, Object for any JSON…)`,
+      );
+    }
     if (param.kind !== 'topic-param') continue;
     for (const route of routes) {
       if (!route.pattern.paramNames.includes(param.name!)) {
@@ -171,4 +186,15 @@ function checkParams(name: string, record: HandlerRecord, routes: readonly Route
       }
     }
   }
+}
+
+/**
+ * Whether `pattern` begins with every level of `prefix` again (share prefixes aside):
+ * `('sensors', 'sensors/+id/#')` and `('a/b', 'a/b')` do, `('sensors', 'sensorsx/+')` does not.
+ */
+export function repeatsPrefix(prefix: string, pattern: string): boolean {
+  const outer = splitSharedFilter(prefix).filter.replace(/\/$/, '');
+  const inner = splitSharedFilter(pattern).filter.replace(/^\//, '');
+  if (outer === '') return false;
+  return inner === outer || inner.startsWith(`${outer}/`);
 }

@@ -41,46 +41,46 @@ export type AckMode = 'auto' | 'after-handler';
 /** Options of a subscription, as `@Topic` and `MqttService.subscribe` take them. */
 export interface SubscriptionOptions {
   /** Maximum QoS the broker may deliver with. Default 0. */
-  readonly qos?: QoS;
+  readonly qos?: QoS | undefined;
   /**
    * Shared-subscription group: the broker spreads messages over the group's members.
    * `false` opts out of an app-wide or controller-wide group (broadcast handlers).
    */
-  readonly share?: string | false;
+  readonly share?: string | false | undefined;
   /** MQTT 5: do not receive messages this client published itself. */
-  readonly noLocal?: boolean;
+  readonly noLocal?: boolean | undefined;
   /** MQTT 5: keep the RETAIN flag as published instead of clearing it. */
-  readonly retainAsPublished?: boolean;
+  readonly retainAsPublished?: boolean | undefined;
   /** MQTT 5: 0 send retained messages on subscribe, 1 only for a new subscription, 2 never. */
-  readonly retainHandling?: 0 | 1 | 2;
+  readonly retainHandling?: 0 | 1 | 2 | undefined;
 }
 
 /** Options of `@Topic`. */
 export interface TopicOptions extends SubscriptionOptions {
   /** Acknowledgement mode for this handler; default is the app's. */
-  readonly ack?: AckMode;
+  readonly ack?: AckMode | undefined;
   /**
    * Where this handler's undecodable or invalid messages go (overrides the app's `deadLetter`);
    * `false` turns the app's dead-letter topic off for this handler.
    */
-  readonly deadLetter?: DeadLetterOptions | string | false;
+  readonly deadLetter?: DeadLetterOptions | string | false | undefined;
 }
 
 /** A dead-letter topic: it receives messages a handler could not decode or validate. */
 export interface DeadLetterOptions {
   readonly topic: string;
   /** QoS of the dead-letter publish. Default 1. */
-  readonly qos?: QoS;
+  readonly qos?: QoS | undefined;
   /** Also dead-letter messages whose handler threw or rejected. Default false. */
-  readonly handlerErrors?: boolean;
+  readonly handlerErrors?: boolean | undefined;
 }
 
 /** Options of `@MqttController`. */
 export interface ControllerOptions {
   /** Shared-subscription group for every `@Topic` of this controller (`false`: none). */
-  readonly share?: string | false;
+  readonly share?: string | false | undefined;
   /** Default QoS for this controller's topics. */
-  readonly qos?: QoS;
+  readonly qos?: QoS | undefined;
 }
 
 /** Decodes raw payload bytes into what a handler parameter receives. */
@@ -94,17 +94,23 @@ export interface DecoderContext {
 
 /** Options of `@Payload`. */
 export interface PayloadOptions {
+  /**
+   * The parameter's type, when decorator metadata cannot say it (code built with tsx, esbuild or
+   * Vitest, or without `emitDecoratorMetadata`): `String`, `Number`, `Boolean`, `Buffer`, `Array`,
+   * `Object` (any JSON) or a DTO class. Wins over the declared type.
+   */
+  readonly type?: Function | undefined;
   /** A custom decoder; wins over the declared parameter type. */
-  readonly decoder?: PayloadDecoder;
+  readonly decoder?: PayloadDecoder | undefined;
   /**
    * Validate a class-validator DTO: `false` skips it, an options object is merged over the
    * app's `validation` options. Default: validate with the app's options.
    */
-  readonly validate?: boolean | DtoValidatorOptions;
+  readonly validate?: boolean | DtoValidatorOptions | undefined;
   /** Strip properties without a class-validator decorator (class-validator `whitelist`). */
-  readonly whitelist?: boolean;
+  readonly whitelist?: boolean | undefined;
   /** Reject properties without a class-validator decorator (needs `whitelist`). */
-  readonly forbidNonWhitelisted?: boolean;
+  readonly forbidNonWhitelisted?: boolean | undefined;
 }
 
 export type ParamKind = 'payload' | 'topic-param' | 'params' | 'packet' | 'context' | 'topic';
@@ -115,8 +121,10 @@ export interface ParamRecord {
   readonly kind: ParamKind;
   /** The parameter name, for `@TopicParam(name)`. */
   readonly name?: string;
-  /** The declared type (from `design:paramtypes`), for payload decoding. */
+  /** The type: `@Payload({ type })`, else the declared one (from `design:paramtypes`), for payload decoding. */
   readonly type?: unknown;
+  /** False when the class carries no decorator metadata and no type was given explicitly. */
+  readonly typeKnown: boolean;
   readonly payload?: PayloadOptions;
 }
 

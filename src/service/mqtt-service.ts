@@ -5,12 +5,19 @@ import type { SubscriptionInfo } from '../client/subscriptions.js';
 import type { MqttEvents } from '../dispatch/events.js';
 import { compileFunction, type MessageHandler } from '../dispatch/handler.js';
 import type { Route } from '../dispatch/router.js';
-import { MqttProtocolError, MqttUsageError } from '../errors.js';
+import { MqttOptionError, MqttProtocolError, MqttUsageError, quote } from '../errors.js';
 import { resolveSubscription } from '../metadata/definitions.js';
+import {
+  checkOptions,
+  checkValue,
+  RUNTIME_SUBSCRIPTION_RULES,
+  rules,
+  showPattern,
+} from '../metadata/option-rules.js';
 import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
 import { encodePayload } from '../payload/encode.js';
 import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
-import { checkPublishFlags, checkPublishProperties } from './publish-properties.js';
+import { checkPublishOptions, checkTopicAlias } from './publish-properties.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
 import type { MqttServiceHost, PauseTarget } from './service-host.js';
@@ -23,7 +30,7 @@ export interface PublishResult {
 }
 
 export interface RuntimeSubscribeOptions extends SubscriptionOptions {
-  readonly ack?: AckMode;
+  readonly ack?: AckMode | undefined;
 }
 
 export interface SubscribeResult {
@@ -89,11 +96,13 @@ export class MqttService {
    * Publishes `payload` (objects and arrays as JSON, strings as UTF-8, Buffers and typed arrays
    * as they are, numbers and booleans as text, null/undefined empty). Resolves when the broker
    * acknowledged it (QoS 1/2) or it was written (QoS 0). An invalid topic rejects with
-   * `InvalidTopicError` and nothing is sent.
+   * `InvalidTopicError`, an invalid option with `MqttOptionError`, and nothing is sent.
    */
   async publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     validateTopicName(topic);
-    checkPublishFlags(topic, options);
+    const where = () => `publish(${quote(topic)})`;
+    checkPublishOptions(where, options);
+    checkTopicAlias(where, options.properties?.topicAlias, this.app.topicAliasMaximum);
     const encoded = encodePayload(payload);
     const qos = options.qos ?? 0;
     const publishOptions: IClientPublishOptions = {
@@ -106,10 +115,7 @@ export class MqttService {
         encoded.contentType && options.properties?.contentType === undefined
           ? { ...options.properties, contentType: encoded.contentType }
           : options.properties;
-      if (properties) {
-        checkPublishProperties(topic, properties);
-        publishOptions.properties = properties;
-      }
+      if (properties) publishOptions.properties = properties as IClientPublishOptions['properties'];
     } else if (options.properties && Object.keys(options.properties).length > 0) {
       throw new MqttProtocolError(
         `Publish to ${JSON.stringify(topic)}: properties (${Object.keys(options.properties).join(', ')}) need MQTT 5, but this connection speaks MQTT 3.1.1`,
@@ -141,12 +147,24 @@ export class MqttService {
     handler?: MessageHandler,
     options: RuntimeSubscribeOptions = {},
   ): Promise<SubscribeResult> {
+    const where = `subscribe(${showPattern(filter)})`;
     const pattern = parsePattern(filter);
+    if (handler !== undefined) checkValue(where, 'handler', handler, rules.function);
+    checkOptions(where, RUNTIME_SUBSCRIPTION_RULES, options);
     const subscriptionFilter = pattern.group
       ? pattern.subscriptionFilter
       : options.share
         ? shareFilter(options.share, pattern.filter)
         : pattern.filter;
+    if (options.noLocal && subscriptionFilter !== pattern.filter) {
+      // [MQTT-3.8.3-4]: the broker would close the connection.
+      throw new MqttOptionError(
+        where,
+        'noLocal',
+        true,
+        `false on a shared subscription (${quote(subscriptionFilter)}): MQTT 5 forbids noLocal there (MQTT-3.8.3-4)`,
+      );
+    }
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
       handler: handler ? compileFunction(handler, filter) : undefined,
@@ -228,9 +246,11 @@ export class MqttService {
    * function that removes it.
    */
   onTopic(filter: string, handler: MessageHandler): () => void {
+    const pattern = parsePattern(filter);
+    checkValue(`onTopic(${quote(filter)})`, 'handler', handler, rules.function);
     const route: Route = {
       handler: compileFunction(handler, filter),
-      pattern: parsePattern(filter),
+      pattern,
       subscription: undefined,
       ack: this.app.ack,
     };

@@ -1,23 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import type { PublishOptions, PublishProperties } from '../client/publish-options.js';
 import type { CompiledHandler } from '../dispatch/handler.js';
-import { MqttError, MqttProtocolError, MqttTimeoutError } from '../errors.js';
+import { MqttError, MqttProtocolError, MqttTimeoutError, quote } from '../errors.js';
 import { resolveSubscription } from '../metadata/definitions.js';
+import { checkOptions, MAX_TIMER_MS, QOS_RULE, type Rule, rule, rules } from '../metadata/option-rules.js';
 import type { QoS } from '../metadata/types.js';
 import type { InboundMessage } from '../payload/message.js';
-import { isValidTopicName, parsePattern } from '../topic/index.js';
+import { isValidTopicName, parsePattern, validateTopicName } from '../topic/index.js';
+import { PUBLISH_PROPERTY_RULES } from './publish-properties.js';
 import { MqttRemoteError } from './remote-error.js';
 import { MqttReply } from './reply-message.js';
 import type { MqttServiceHost } from './service-host.js';
 
 export interface RequestOptions {
   /** ms to wait for the reply before rejecting with `MqttTimeoutError`. Default 10000. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
   /** QoS of the request (the responder answers with the same QoS). Default 0. */
-  readonly qos?: QoS;
+  readonly qos?: QoS | undefined;
   /** More MQTT 5 properties (user properties, message expiry…); response topic and correlation data are set. */
-  readonly properties?: Omit<PublishProperties, 'responseTopic' | 'correlationData'>;
+  readonly properties?: Omit<PublishProperties, 'responseTopic' | 'correlationData'> | undefined;
 }
+
+/** `request` options; `properties` as `publish` takes them. */
+const REQUEST_RULES = {
+  timeout: rule(
+    'a number of ms above 0, at most 2,147,483,647',
+    (v) => typeof v === 'number' && v > 0 && v <= MAX_TIMER_MS,
+  ),
+  qos: QOS_RULE,
+  properties: rules.nested(PUBLISH_PROPERTY_RULES),
+} as const satisfies Record<keyof RequestOptions, Rule>;
 
 interface Pending {
   resolve(reply: MqttReply): void;
@@ -60,9 +72,9 @@ export class Requester {
   request(topic: string, payload: unknown, options: RequestOptions = {}): Promise<MqttReply> {
     const timeout = options.timeout ?? 10_000;
     try {
+      validateTopicName(topic);
+      checkOptions(`request(${quote(topic)})`, REQUEST_RULES, options);
       this.requireMqtt5(topic);
-      if (!(timeout > 0))
-        throw new MqttError(`request timeout must be a positive number of ms, got ${timeout}`);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -37,4 +37,6 @@ export interface MqttServiceHost {
   readonly ack: AckMode;
   /** Pausing of controller `@Topic`s (`pause`, `resume`). */
   readonly pausing: ControllerPausing;
+  /** The broker's Topic Alias Maximum (MQTT 5 CONNACK; 0: none); undefined when not known. */
+  readonly topicAliasMaximum: number | undefined;
 }

@@ -10,7 +10,7 @@ import {
   type MqttAppOptions,
   MqttContext,
   MqttController,
-  MqttPublishError,
+  MqttOptionError,
   Payload,
   PayloadValidationError,
   Topic,
@@ -158,12 +158,13 @@ for (const target of targets) {
       await assert.rejects(
         app.service.publish('props/t', 'x', { qos: 1, properties: { userProperties: { note: 'a\u0001b' } } }),
         (error: unknown) =>
-          error instanceof MqttPublishError &&
-          /userProperties\["note"\] contains a control character/.test(error.message),
+          error instanceof MqttOptionError &&
+          error.option === 'properties.userProperties["note"]' &&
+          /without control characters/.test(error.message),
       );
       await assert.rejects(
         app.service.publish('props/t', 'x', { properties: { responseTopic: 'replies/#' } }),
-        /responseTopic is not a valid topic name/,
+        /properties\.responseTopic must be a valid topic name/,
       );
       const again = collectMessages(suite.publisher, 1, 5000);
       await app.service.publish('props/t', 'still connected', { qos: 1 });
