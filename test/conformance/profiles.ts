@@ -107,6 +107,12 @@ export function profileSkipReason(profile: BrokerProfile): string | false {
  * retained message for both, and the router gives each replay to every matching handler (the
  * earlier handler runs 3 times, the new one twice).
  */
+/** Gaps of main until the capabilities work of issue 11 lands there (then these entries go). */
+const NO_RECEIVE_MAXIMUM =
+  'not on main yet: Receive Maximum is not honoured (MQTT 5: "Quota exceeded" beyond 20; Mosquitto on 3.1.1 acknowledges and drops QoS 2 beyond 20)';
+const NO_BROKER_LIMITS =
+  'not on main yet: brokerLimits (sharedSubscriptions, copyPerSubscription) are not read';
+
 const RETAINED_RESEND_GAP =
   'on MQTT 3.1.1 an overlapping runtime subscribe re-sends the active filter too: each retained replay runs every matching handler (3 and 2 runs instead of 1)';
 
@@ -127,6 +133,7 @@ const MOSQUITTO_5: BrokerProfile = {
   sessionExpiryCap: undefined,
   redelivery: 'on reconnect',
   brokerLimits: {},
+  knownGaps: { flow: NO_RECEIVE_MAXIMUM },
   protocolVersion: undefined,
   start: () => startMosquitto(),
 };
@@ -150,7 +157,7 @@ export const PROFILES = {
     sessionExpiryCap: undefined,
     redelivery: 'on reconnect',
     brokerLimits: { sharedSubscriptions: false },
-    knownGaps: { retained: RETAINED_RESEND_GAP },
+    knownGaps: { retained: RETAINED_RESEND_GAP, share: NO_BROKER_LIMITS },
     protocolVersion: undefined,
     start: () => startAedes(),
   },
@@ -164,7 +171,7 @@ export const PROFILES = {
     subscriptionIds: false,
     copiesPerOverlap: 'one',
     brokerLimits: { receiveMaximum: 20 },
-    knownGaps: { retained: RETAINED_RESEND_GAP },
+    knownGaps: { retained: RETAINED_RESEND_GAP, flow: NO_RECEIVE_MAXIMUM },
     protocolVersion: 4,
   },
   mosquittoLimits: {
@@ -186,6 +193,7 @@ export const PROFILES = {
     subscriptionIds: false,
     copiesPerOverlap: 'one per subscription',
     brokerLimits: { receiveMaximum: 20, copyPerSubscription: true },
+    knownGaps: { retained: NO_BROKER_LIMITS, overlap: NO_BROKER_LIMITS, flow: NO_RECEIVE_MAXIMUM },
     protocolVersion: 4,
     start: () => startMosquittoWithDuplicates(),
   },

@@ -1,4 +1,0 @@
-import { runConformance } from './conformance.case.js';
-import { PROFILES } from './profiles.js';
-
-runConformance(PROFILES.ejabberd);
