@@ -4,11 +4,12 @@
  * handlers. Throughput at QoS 0 and 1 (messages/s and ratio to (a)), then latency at a fixed rate.
  */
 import { type MosquittoBroker, startBenchMosquitto } from './lib/brokers.js';
-import { dtoController, plainController } from './lib/controllers.js';
+import { dtoController, libraryDtoController, plainController } from './lib/controllers.js';
 import { type DrainFigures, drainBenchmark } from './lib/drain.js';
 import { type LatencyFigures, latencyBenchmark } from './lib/latency.js';
+import { nestCandidate } from './lib/nest.js';
 import { Publisher } from './lib/publisher-client.js';
-import { sig } from './lib/stats.js';
+import { median, sig } from './lib/stats.js';
 import { appCandidate, type Candidate, rawCandidate } from './lib/subscribers.js';
 
 export interface E2eRow {
@@ -25,6 +26,14 @@ export interface E2eRow {
   /** Median of the per-round CPU-rate ratios to (a): the steadier figure on a shared machine. */
   readonly cpuRatioToRaw: number;
   readonly cpuRatios: number[];
+  /** Lowest and highest per-round CPU ratio: the spread behind the median. */
+  readonly cpuRatioSpread: string;
+  /** Lowest and highest per-round wall-clock ratio. */
+  readonly ratioSpread: string;
+  /** CPU time of the subscriber process per message (µs), median of rounds. */
+  readonly cpuUsPerMessage: number;
+  /** Start-up: `open()` to the first message handled, median of rounds (ms); not in the rates. */
+  readonly startupMs: number;
   readonly lost: number;
 }
 
@@ -41,17 +50,26 @@ export interface LatencyRow {
 
 export const HANDLERS_MANY = 1000;
 
-function candidates(qos: 0 | 1, many: boolean): Candidate[] {
+/** Latency: raw, plain, DTO. Drains (`all`): also DTO by class-validator, 1,000 handlers, NestJS. */
+function candidates(qos: 0 | 1, all: boolean): Candidate[] {
   const list = [
     rawCandidate('raw-mqttjs', qos),
     appCandidate('koa-mqtt-plain', [plainController(qos)]),
     appCandidate('koa-mqtt-dto', [dtoController(qos)]),
   ];
-  if (many)
+  if (all)
     list.push(
+      appCandidate('koa-mqtt-dto-class-validator', [libraryDtoController(qos)]),
       appCandidate(`koa-mqtt-plain-${HANDLERS_MANY}-handlers`, [plainController(qos, HANDLERS_MANY - 1)]),
+      nestCandidate('nestjs-plain', qos, false),
+      nestCandidate('nestjs-dto', qos, true),
     );
   return list;
+}
+
+function spread(values: readonly number[]): string {
+  if (values.length === 0) return '–';
+  return `${sig(Math.min(...values))}–${sig(Math.max(...values))}`;
 }
 
 async function withBroker<T>(fn: (broker: MosquittoBroker, publisher: Publisher) => Promise<T>): Promise<T> {
@@ -72,8 +90,8 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
   const quick = options.quick ?? false;
   const rows: Array<E2eRow | LatencyRow> = [];
   for (const qos of [0, 1] as const) {
-    const count = quick ? 2000 : qos === 0 ? 20_000 : 10_000;
-    const rounds = quick ? 2 : 9;
+    const count = quick ? 2000 : qos === 0 ? 30_000 : 15_000;
+    const rounds = quick ? 1 : 7;
     const figures: DrainFigures[] = await withBroker((broker, publisher) =>
       drainBenchmark({
         url: broker.url,
@@ -98,6 +116,10 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
         msgPerCpuSec: sig(figure.medianCpuRate),
         cpuRatioToRaw: sig(figure.medianCpuRatio),
         cpuRatios: figure.cpuRatios.map((ratio) => sig(ratio)),
+        cpuRatioSpread: spread(figure.cpuRatios),
+        ratioSpread: spread(figure.ratios),
+        cpuUsPerMessage: sig(1e6 / figure.medianCpuRate),
+        startupMs: sig(median(figure.startupMs)),
         lost: figure.lost,
       });
     }

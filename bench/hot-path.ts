@@ -16,7 +16,7 @@ import { Router } from '../src/dispatch/router.js';
 import type { Constructable } from '../src/index.js';
 import { defineController } from '../src/metadata/definitions.js';
 import { loadDtoModules } from '../src/payload/dto-modules.js';
-import { dtoController, plainController, ReadingDto } from './lib/controllers.js';
+import { dtoController, libraryDtoController, plainController, ReadingDto } from './lib/controllers.js';
 import { readingPayload, readingTopic } from './lib/readings.js';
 import { sink } from './lib/sink.js';
 import { median, rotate, sig } from './lib/stats.js';
@@ -122,6 +122,7 @@ export function run(options: { quick?: boolean } = {}): HotPathRow[] {
     ['raw-mqttjs', raw],
     ['koa-mqtt-plain', dispatcherFor([plainController(0)])],
     ['koa-mqtt-dto', dispatcherFor([dtoController(0)])],
+    ['koa-mqtt-dto-class-validator', dispatcherFor([libraryDtoController(0)])],
     ['koa-mqtt-plain-1000-handlers', dispatcherFor([plainController(0, 999)])],
   ];
   const batch = packets(1000);

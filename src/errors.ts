@@ -193,6 +193,26 @@ export class MqttTimeoutError extends MqttError {
   }
 }
 
+/**
+ * A handler run did not settle within its `handlerTimeout`: it was failed and its place freed
+ * (the run itself cannot be stopped; whatever it does later is ignored). Passed to `onError`.
+ */
+export class MqttHandlerTimeoutError extends MqttTimeoutError {
+  /** `Class.method`, or the filter of a runtime handler. */
+  readonly handler: string;
+  /** The topic of the message the run was handling. */
+  readonly topic: string;
+
+  constructor(handler: string, topic: string, timeoutMs: number) {
+    super(
+      `Handler ${handler} did not settle for a message on ${JSON.stringify(topic)} within handlerTimeout`,
+      timeoutMs,
+    );
+    this.handler = handler;
+    this.topic = topic;
+  }
+}
+
 /** Raised by a handler when it is given a payload it cannot decode or validate. */
 export class PayloadValidationError extends MqttError {
   readonly topic: string;

@@ -21,6 +21,7 @@ export { MqttController } from './decorators/mqtt-controller.js';
 export { Ctx, Packet, Params, Payload, TopicName, TopicParam } from './decorators/params.js';
 export { Topic } from './decorators/topic.js';
 export { MqttContext, type TopicParams } from './dispatch/context.js';
+export type { FlowStats } from './dispatch/dispatcher.js';
 export {
   type MqttEventMap,
   type MqttEventName,
@@ -39,6 +40,7 @@ export {
 } from './koa/health.js';
 export { type MqttKoaHandle, type UseMqttOptions, useMqtt } from './koa/use-mqtt.js';
 export { consoleLogger, loggableError, type MqttLogger, silentLogger } from './logger.js';
+export { DEFAULT_MAX_QUEUED, type Overflow } from './metadata/flow-options.js';
 export { SHARE_GROUP_ENV } from './metadata/share-group.js';
 export type {
   AckMode,

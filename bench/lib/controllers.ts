@@ -30,6 +30,20 @@ export class ReadingDto {
   t?: number;
 }
 
+/**
+ * The same DTO left to class-transformer and class-validator: a getter is one of the things
+ * the compiled path does not reproduce (`src/payload/compiled`), and it costs the libraries
+ * nothing here (no payload key names it). The A/B of compiled against class-validator.
+ */
+export class LibraryReadingDto {
+  @IsString() deviceId!: string;
+  @IsNumber() celsius!: number;
+  t?: number;
+  get fahrenheit(): number {
+    return this.celsius * 1.8 + 32;
+  }
+}
+
 /** `@Topic('+deviceId/temperature')` taking `@TopicParam('deviceId')` and a plain `@Payload()`. */
 export function plainController(qos: QoS, extraHandlers = 0): Constructable {
   @MqttController('sensors', { qos })
@@ -43,7 +57,7 @@ export function plainController(qos: QoS, extraHandlers = 0): Constructable {
   return PlainReadings;
 }
 
-/** The same handler with a `ReadingDto` payload (validated). */
+/** The same handler with a `ReadingDto` payload (validated, compiled). */
 export function dtoController(qos: QoS): Constructable {
   @MqttController('sensors', { qos })
   class DtoReadings {
@@ -53,6 +67,18 @@ export function dtoController(qos: QoS): Constructable {
     }
   }
   return DtoReadings;
+}
+
+/** The same handler with `LibraryReadingDto` (validated by class-transformer + class-validator). */
+export function libraryDtoController(qos: QoS): Constructable {
+  @MqttController('sensors', { qos })
+  class LibraryDtoReadings {
+    @Topic('+deviceId/temperature')
+    temperature(@TopicParam('deviceId') deviceId: string, @Payload() body: LibraryReadingDto): void {
+      sink.hit(deviceId, body.t);
+    }
+  }
+  return LibraryDtoReadings;
 }
 
 /** A handler that does nothing (but count), or awaits 1 ms first, acknowledged per `ack`. */

@@ -10,17 +10,30 @@ export class Sink {
   expected = 0;
   first = 0;
   last = 0;
-  /** CPU time (user + system, µs) this process spent from the first to the last arrival. */
+  /** CPU time (user + system, µs) this process spent over the timed span. */
   cpuMicros = 0;
   private cpuStart: NodeJS.CpuUsage | undefined;
+  /** `performance.now()` of the first arrival. */
+  firstArrival = 0;
+  /** Arrivals before the timed span (see `reset`). */
+  private skip = 0;
   latencies: number[] = [];
   recordLatency = false;
   onProgress: ((count: number) => void) | undefined;
   private resolve: (() => void) | undefined;
 
-  /** Expects `expected` messages from now on; `done()` resolves when they arrived (or times out). */
-  reset(expected: number, options: { latency?: boolean; onProgress?: (count: number) => void } = {}): void {
+  /**
+   * Expects `expected` messages from now on; `done()` resolves when they arrived (or times out).
+   * `skip`: the span timed by `rate()`/`cpuRate()` starts at arrival `skip + 1` (default 0: the
+   * first), so that a subscriber's start-up, which interleaves with its first messages, is left out.
+   */
+  reset(
+    expected: number,
+    options: { latency?: boolean; onProgress?: (count: number) => void; skip?: number } = {},
+  ): void {
     this.count = 0;
+    this.skip = options.skip ?? 0;
+    this.firstArrival = 0;
     this.expected = expected;
     this.first = 0;
     this.last = 0;
@@ -36,7 +49,8 @@ export class Sink {
   hit(deviceId: unknown, sentAt?: number): void {
     if (typeof deviceId !== 'string') throw new Error('benchmark handler got no device id');
     const now = performance.now();
-    if (this.count === 0) {
+    if (this.count === 0) this.firstArrival = now;
+    if (this.count === this.skip) {
       this.first = now;
       this.cpuStart = process.cpuUsage();
     }
@@ -75,12 +89,13 @@ export class Sink {
   cpuRate(): number {
     return this.count < this.expected || this.cpuMicros === 0
       ? Number.NaN
-      : ((this.count - 1) * 1e6) / this.cpuMicros;
+      : ((this.count - this.skip - 1) * 1e6) / this.cpuMicros;
   }
 
-  /** Messages per second between the first and the last arrival. */
+  /** Messages per second over the timed span (arrival `skip + 1` to the last). */
   rate(): number {
-    return this.count < 2 ? Number.NaN : ((this.count - 1) * 1000) / (this.last - this.first);
+    const timed = this.count - this.skip - 1;
+    return timed < 1 ? Number.NaN : (timed * 1000) / (this.last - this.first);
   }
 }
 

@@ -8,9 +8,17 @@ import { forwardEvents, MqttEvents } from '../dispatch/events.js';
 import { compileMethod } from '../dispatch/handler.js';
 import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from '../dispatch/hooks.js';
 import { type Route, Router } from '../dispatch/router.js';
-import { MqttConnectionError, MqttDefinitionError, MqttError } from '../errors.js';
+import { MqttConnectionError, MqttDefinitionError, MqttError, MqttSubscriptionError } from '../errors.js';
 import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
 import { type ControllerDefinition, defineController } from '../metadata/definitions.js';
+import {
+  DEFAULT_MAX_QUEUED,
+  overflowOption,
+  pauseLimitMs,
+  positiveInteger,
+  receiveMaximumFor,
+  timeoutOption,
+} from '../metadata/flow-options.js';
 import { checkOptions } from '../metadata/option-rules.js';
 import { resolveShareGroup } from '../metadata/share-group.js';
 import type { AckMode, Constructable, DtoValidatorOptions } from '../metadata/types.js';
@@ -58,6 +66,10 @@ export class MqttApp {
   readonly shareGroup: string | undefined;
   readonly deadLetters: DeadLetters;
   readonly replier: Replier;
+  /** Controller subscriptions the broker refused after `start()` resolved (a late SUBACK): `/health` reports them. */
+  readonly subscriptionErrors: MqttSubscriptionError[] = [];
+  /** The app-wide `handlerTimeout` (ms), if any. */
+  readonly handlerTimeout: number | undefined;
   /** Controller `@Topic` subscriptions paused and resumed at runtime (`service.pause`/`resume`). */
   readonly pausing: Pausing;
   /**
@@ -113,8 +125,15 @@ export class MqttApp {
       report,
     );
     this.replier = new Replier(publish, report);
+    const maxInFlight = positiveInteger('maxInFlight', options.maxInFlight, Number.POSITIVE_INFINITY);
+    const maxQueued = positiveInteger('maxQueued', options.maxQueued, DEFAULT_MAX_QUEUED);
+    this.handlerTimeout = timeoutOption('handlerTimeout', options.handlerTimeout);
     this.dispatcher = new Dispatcher(this.router, this.hooks, {
-      maxInFlight: positive(options.maxInFlight),
+      maxInFlight,
+      maxQueued,
+      overflow: overflowOption(options.overflow),
+      handlerTimeout: this.handlerTimeout,
+      pauseLimit: () => pauseLimitMs(this.config.keepalive),
       ordering: options.ordering,
       acks: {
         get generation() {
@@ -134,6 +153,7 @@ export class MqttApp {
     const connection = new Connection(this.config, this.dispatcher.onPacket, this.logger, {
       incomingStore: options.incomingStore,
       outgoingStore: options.outgoingStore,
+      receiveMaximum: receiveMaximumFor(maxInFlight, maxQueued),
     });
     this.connection = connection;
     this.router.identifiers = () => connection.subscriptionIdsAvailable;
@@ -145,7 +165,10 @@ export class MqttApp {
       this.logger,
       (subscription, error) => {
         this.service.forgetRefused(subscription.filter);
-        if (this.state === 'running') void this.hooks.error(error);
+        if (this.state !== 'running') return;
+        if (subscription.controllerRefs > 0 && error instanceof MqttSubscriptionError)
+          this.subscriptionErrors.push(error);
+        void this.hooks.error(error);
       },
     );
     this.pausing = new Pausing(this.definitions, this.router, this.subscriber, this.deadLetters);
@@ -173,7 +196,11 @@ export class MqttApp {
     this.state = 'starting';
     if (this.usesDtos()) await loadDtoModules();
     const granted = this.mountControllers();
-    this.connection.on('connect', (info) => void this.onReconnect(info));
+    // Synchronously, before the new connection's first PUBLISH is read.
+    this.connection.on('connect', (info) => {
+      this.dispatcher.connected(info.sessionPresent);
+      void this.onReconnect(info);
+    });
     this.connection.on('disconnect', (info) => void this.hooks.run('disconnect', info));
     // A refused CONNACK after start (credentials changed, client banned) ends reconnecting: report it.
     this.connection.on('error', (error) => {
@@ -182,8 +209,16 @@ export class MqttApp {
     });
     const info = await this.connection.open({ retry: this.options.retryInitialConnect ?? false });
     this.readLimits(info);
-    await this.subscriber.onConnect(info.sessionPresent, true);
-    await Promise.all(granted);
+    this.dispatcher.connected(info.sessionPresent);
+    const subscribed = this.subscriber.onConnect(info.sessionPresent, true).then(() => Promise.all(granted));
+    if (info.sessionPresent) {
+      // The broker kept our session, subscriptions included: ready once they are confirmed or after
+      // a short wait, whichever comes first. A refusal after that reaches onError and /health.
+      subscribed.catch(() => {});
+      await Promise.race([subscribed, delay(SESSION_READY_WAIT_MS)]);
+    } else {
+      await subscribed;
+    }
     this.state = 'running';
     warnLongClientId(this.connection.clientId, info.protocolVersion, this.logger);
     this.logger.info(
@@ -231,6 +266,7 @@ export class MqttApp {
           handler.name,
           handler.record.params,
           this.validation,
+          this.logger,
         );
         for (const route of handler.routes) {
           const filter = route.subscriptionFilter;
@@ -242,6 +278,7 @@ export class MqttApp {
             pattern: route.pattern,
             subscription: added?.subscription,
             ack: route.ack ?? this.ack,
+            lane: this.dispatcher.laneFor(route.concurrency, route.handlerTimeout),
           };
           if (added) {
             granted.push(added.granted);
@@ -325,9 +362,16 @@ function pickConfig(options: MqttAppOptions): MqttConfigInput {
   return picked as MqttConfigInput;
 }
 
-/** `maxInFlight` (checked by `APP_OPTION_RULES`), or no limit. */
-function positive(value: number | undefined): number {
-  return value ?? Number.POSITIVE_INFINITY;
+/**
+ * How long `start()` waits for SUBACKs when the broker kept the session: the subscriptions are
+ * known to it already. (Without the session, `start()` waits for every SUBACK: since messages
+ * are taken off the socket at once, a SUBACK queued behind a backlog arrives within one
+ * Receive Maximum / in-flight window of messages.)
+ */
+const SESSION_READY_WAIT_MS = 200;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** One warning per `@Topic` whose pattern repeats its controller's prefix. */

@@ -3,7 +3,8 @@ import type { MqttConfig, MqttConfigInput } from '../client/config.js';
 import type { HookArgs } from '../dispatch/hooks.js';
 import type { Ordering } from '../dispatch/ordering.js';
 import type { MqttLogger } from '../logger.js';
-import { ACK_RULE, MAX_TIMER_MS, type Rule, rules } from '../metadata/option-rules.js';
+import type { Overflow } from '../metadata/flow-options.js';
+import { ACK_RULE, HANDLER_TIMEOUT_RULE, MAX_TIMER_MS, type Rule, rules } from '../metadata/option-rules.js';
 import type { AckMode, Constructable, DeadLetterOptions, DtoValidatorOptions } from '../metadata/types.js';
 
 /** Where controller instances come from: typedi's `Container` fits, as does routing-controllers' `useContainer` one. */
@@ -31,12 +32,30 @@ export interface MqttAppOptions extends MqttConfigInput {
   logPayloads?: boolean | undefined;
   /** Default acknowledgement mode of handlers. Default `auto`. */
   ack?: AckMode | undefined;
-  /** Most handler executions at once; when reached, reading from the broker pauses. Default unlimited. */
+  /**
+   * Most handler runs at once, app-wide, across reconnects and redeliveries; messages past it
+   * wait in a local queue (see `maxQueued`) while the connection keeps reading. Also sets the
+   * MQTT 5 Receive Maximum (`maxInFlight + maxQueued`, at most 65,535). Default unlimited.
+   */
   maxInFlight?: number | undefined;
   /**
-   * `per-topic`: messages on the same topic are handled one after another, in arrival order
-   * (different topics still run concurrently); messages waiting count toward `maxInFlight`.
-   * Default `none`.
+   * Messages received and waiting for a slot, per QoS class (0, and 1/2). Past it, QoS 0 messages
+   * are dropped (`overflow`) and, for QoS 1/2 (a broker that sends beyond the Receive Maximum or
+   * MQTT 3.1.1's in-flight window), reading pauses briefly (at most a quarter of the keepalive at
+   * a time). Default 1000. See docs/delivery.md.
+   */
+  maxQueued?: number | undefined;
+  /** Which QoS 0 message is dropped when `maxQueued` are waiting: `drop-oldest` (default) or `drop-newest`. */
+  overflow?: Overflow | undefined;
+  /**
+   * ms after which a handler run is failed with `MqttHandlerTimeoutError` (to `onError`), its
+   * slot freed and, with `after-handler`, the message acknowledged as failed. The run itself
+   * cannot be stopped. `@MqttController`, `@Topic` and `subscribe` options override it. Default: none.
+   */
+  handlerTimeout?: number | undefined;
+  /**
+   * `per-topic`: one handler's messages on the same topic are handled one after another, in
+   * arrival order (different topics still run concurrently). Default `none`.
    */
   ordering?: Ordering | undefined;
   /**
@@ -99,6 +118,9 @@ export const APP_OPTION_RULES = {
   logPayloads: rules.boolean,
   ack: ACK_RULE,
   maxInFlight: rules.integer(1, Number.MAX_SAFE_INTEGER, 'a positive integer'),
+  maxQueued: rules.integer(1, Number.MAX_SAFE_INTEGER, 'a positive integer'),
+  overflow: rules.oneOf(['drop-oldest', 'drop-newest']),
+  handlerTimeout: HANDLER_TIMEOUT_RULE,
   ordering: rules.oneOf(['none', 'per-topic']),
   outgoingStore: { text: 'an mqtt.js Store', test: isObject },
   incomingStore: { text: 'an mqtt.js Store', test: isObject },

@@ -88,8 +88,13 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     private readonly config: MqttConfig,
     private readonly sink: PacketSink,
     private readonly logger: MqttLogger,
-    /** Packet stores for mqtt.js (persistent ones keep in-flight packets across restarts). */
-    private readonly stores: Pick<IClientOptions, 'incomingStore' | 'outgoingStore'> = {},
+    /**
+     * Packet stores for mqtt.js (persistent ones keep in-flight packets across restarts), and the
+     * MQTT 5 Receive Maximum to advertise (QoS 1/2 messages the broker may send unacknowledged).
+     */
+    private readonly stores: Pick<IClientOptions, 'incomingStore' | 'outgoingStore'> & {
+      receiveMaximum?: number;
+    } = {},
   ) {
     super();
     this.clientId =
@@ -195,6 +200,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     options.clientId = this.clientId;
     if (this.stores.incomingStore) options.incomingStore = this.stores.incomingStore;
     if (this.stores.outgoingStore) options.outgoingStore = this.stores.outgoingStore;
+    if (version === 5 && this.stores.receiveMaximum !== undefined)
+      options.properties = { ...options.properties, receiveMaximum: this.stores.receiveMaximum };
     const client = this.config.url ? mqtt.connect(this.config.url, options) : mqtt.connect(options);
     this.current = client;
     client.handleMessage = this.sink;

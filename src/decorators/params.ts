@@ -1,5 +1,5 @@
 import { checkOptions, checkValue, PAYLOAD_RULES, rules } from '../metadata/option-rules.js';
-import { handlerRecordOf } from '../metadata/registry.js';
+import { addParam, handlerRecordOf } from '../metadata/registry.js';
 import type { ParamKind, PayloadOptions } from '../metadata/types.js';
 import { methodName } from './method-key.js';
 
@@ -12,7 +12,7 @@ function param(kind: ParamKind, decorator: string, extra: { name?: string; paylo
     // Absent when the class was compiled without `emitDecoratorMetadata` (tsx, esbuild, Vitest):
     // checked at bootstrap, where a parameter whose type matters must then name it.
     const types = Reflect.getMetadata('design:paramtypes', target, method) as unknown[] | undefined;
-    handlerRecordOf(target.constructor, method).params.push({
+    addParam(handlerRecordOf(target.constructor, method), {
       index,
       kind,
       type: extra.payload?.type ?? types?.[index],
@@ -22,6 +22,8 @@ function param(kind: ParamKind, decorator: string, extra: { name?: string; paylo
   };
 }
 
+const NO_PAYLOAD_OPTIONS: PayloadOptions = Object.freeze({});
+
 /**
  * The message payload, decoded by the declared type: `Buffer` raw bytes, `string`
  * UTF-8 text, `number`/`boolean` parsed from text, a plain object or a class JSON
@@ -30,7 +32,7 @@ function param(kind: ParamKind, decorator: string, extra: { name?: string; paylo
  * (false, or class-validator options merged over the app's `validation`), `whitelist`,
  * `forbidNonWhitelisted`. See docs/payloads.md.
  */
-export function Payload(options: PayloadOptions = {}): ParameterDecorator {
+export function Payload(options: PayloadOptions = NO_PAYLOAD_OPTIONS): ParameterDecorator {
   return param('payload', '@Payload', { payload: options });
 }
 

@@ -1,5 +1,5 @@
 import { checkOptions, checkValue, rules, showPattern, TOPIC_RULES } from '../metadata/option-rules.js';
-import { handlerRecordOf } from '../metadata/registry.js';
+import { addTopic, handlerRecordOf } from '../metadata/registry.js';
 import type { TopicOptions } from '../metadata/types.js';
 import { methodName } from './method-key.js';
 
@@ -13,12 +13,15 @@ import { methodName } from './method-key.js';
  * onTemperature(@TopicParam('deviceId') id: string, @Payload() body: Reading) { … }
  * ```
  */
-export function Topic(pattern: string, options: TopicOptions = {}): MethodDecorator {
+export function Topic(pattern: string, options: TopicOptions = NO_OPTIONS): MethodDecorator {
   return (target, key) => {
     const method = methodName(target, key, '@Topic');
     const where = `@Topic(${showPattern(pattern)}) on ${target.constructor.name}.${method}`;
     checkValue(where, 'pattern', pattern, rules.string);
     checkOptions(where, TOPIC_RULES, options);
-    handlerRecordOf(target.constructor, method).topics.push({ pattern, options });
+    addTopic(handlerRecordOf(target.constructor, method), { pattern, options });
   };
 }
+
+/** One frozen default: thousands of handlers need not carry an empty options object each. */
+const NO_OPTIONS: TopicOptions = Object.freeze({});

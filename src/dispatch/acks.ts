@@ -8,6 +8,9 @@ export interface AckTransport {
   ack(packet: IPublishPacket, reasonCode: number): void;
 }
 
+/** The reason code of a ticket given up: nothing is sent for it. */
+const SKIP = -1;
+
 /** One message waiting for its acknowledgement. */
 export interface AckTicket {
   readonly packet: IPublishPacket;
@@ -51,7 +54,7 @@ export class AckQueue {
     this.forgetStale();
     while (this.head < this.tickets.length && this.tickets[this.head]!.settled) {
       const due = this.tickets[this.head++]!;
-      this.transport.ack(due.packet, due.reasonCode);
+      if (due.reasonCode !== SKIP) this.transport.ack(due.packet, due.reasonCode);
     }
     if (this.head === this.tickets.length) {
       this.tickets = [];
@@ -60,6 +63,14 @@ export class AckQueue {
       this.tickets = this.tickets.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /**
+   * Gives up `ticket` without acknowledging (a message not taken because the app is stopping:
+   * the broker redelivers it); the acks behind it are no longer held.
+   */
+  skip(ticket: AckTicket): void {
+    this.settle(ticket, SKIP);
   }
 
   private forgetStale(): void {

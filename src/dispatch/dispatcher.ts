@@ -1,11 +1,18 @@
 import type { PacketSink } from '../client/connection.js';
+import { MqttHandlerTimeoutError } from '../errors.js';
+import { DEFAULT_MAX_QUEUED, DEFAULT_OVERFLOW, type Overflow } from '../metadata/flow-options.js';
 import { InboundMessage } from '../payload/message.js';
 import { AckQueue, type AckTransport } from './acks.js';
 import { MqttContext, type TopicParams } from './context.js';
+import { Delivery, Job } from './delivery.js';
+import { Fifo } from './fifo.js';
 import { asError, type Hooks } from './hooks.js';
+import { Lane } from './lane.js';
 import type { DispatchObserver } from './observer.js';
-import { KeyedSequencer, type Ordering } from './ordering.js';
+import type { Ordering } from './ordering.js';
+import { Redeliveries } from './redeliveries.js';
 import type { Route, Router, Selection } from './router.js';
+import { Scheduler } from './scheduler.js';
 
 /** Called after a handler returned (value) or threw (error); used for MQTT 5 replies. */
 export type AfterHandler = (
@@ -16,13 +23,33 @@ export type AfterHandler = (
 ) => void;
 
 export interface DispatcherOptions {
-  /** Most handler executions running (or waiting for their topic) at once; past it, mqtt.js stops reading the socket. */
+  /** Most handler runs at once, app-wide (runs that timed out no longer count). */
   readonly maxInFlight: number;
   /** Sends the acknowledgements the dispatcher takes over from mqtt.js. */
   readonly acks: AckTransport;
-  /** `per-topic`: messages of one topic are handled one after another, in arrival order. */
+  /** `per-topic`: one handler's messages of one topic run one after another, in arrival order. */
   readonly ordering?: Ordering | undefined;
   readonly afterHandler?: AfterHandler | undefined;
+  /** Messages waiting for a slot, per QoS class (0, and 1/2), before the overflow policy / a read pause. */
+  readonly maxQueued?: number | undefined;
+  /** QoS 0 overflow policy. */
+  readonly overflow?: Overflow | undefined;
+  /** ms before a run of a handler without a timeout of its own is failed; 0 or undefined for none. */
+  readonly handlerTimeout?: number | undefined;
+  /** Longest read pause (see `pauseLimitMs`); read when a pause starts. */
+  readonly pauseLimit?: (() => number) | undefined;
+}
+
+/** What the flow control did so far: `mqttMetrics` exports these. */
+export interface FlowStats {
+  /** QoS 0 messages dropped by the overflow policy. */
+  dropped: number;
+  /** Times reading paused because too many QoS 1/2 messages waited. */
+  pauses: number;
+  /** Handler runs failed by their `handlerTimeout`. */
+  timeouts: number;
+  /** Redelivered copies of a message still being handled, joined to it instead of run again. */
+  redeliveries: number;
 }
 
 /** MQTT 5 PUBACK reason code for a message whose handler failed: "Unspecified error". */
@@ -34,20 +61,39 @@ const STOPPING = new Error('stopping: message left unacknowledged for redelivery
 const ACK_LATER = new Error('acknowledged by koa-mqtt once handled');
 
 /**
- * Receives every PUBLISH from mqtt.js (`client.handleMessage`), runs the matching handlers and
- * reports their errors. Acknowledgements: with `auto`, mqtt.js acks on receipt; with
- * `after-handler`, mqtt.js is told to skip the ack and keep reading, and the ack queue sends
- * it once every handler settled, in arrival order. Backpressure: while `maxInFlight`
- * executions run, mqtt.js's callback is held, so it stops reading the socket.
+ * Receives every PUBLISH from mqtt.js (`client.handleMessage`) and calls mqtt.js back at once,
+ * so mqtt.js always reads on: acks, SUBACKs and PINGRESPs are never stuck behind a busy handler.
+ * Messages wait in our own queue for a slot (`Scheduler`: `maxInFlight`, per-handler
+ * `concurrency`, per-topic ordering) and are acknowledged by the ack queue, in arrival order,
+ * once every run started (`auto`) or settled (`after-handler`). Until then the broker counts
+ * them against our Receive Maximum (MQTT 5) or its in-flight window (3.1.1) and holds the rest.
+ * Bounds: QoS 0 messages beyond `maxQueued` are dropped (`overflow`); beyond `maxQueued` QoS 1/2
+ * messages (a broker ignoring those windows), reading pauses, at most `pauseLimit` ms at a time
+ * and never again before reading as long.
  */
 export class Dispatcher {
-  private running = 0;
   private stopping = false;
-  private readonly blocked: Array<() => void> = [];
   private readonly idleWaiters: Array<() => void> = [];
   private readonly selection: Selection = { routes: [], fallback: false, first: false };
   private readonly acks: AckQueue;
-  private readonly sequencer: KeyedSequencer | undefined;
+  private readonly scheduler: Scheduler<Job>;
+  private readonly defaultLane: Lane;
+  /** Every lane, for `Scheduler.purge`. */
+  private readonly lanes = new Set<Lane>();
+  /** Deliveries cancelled since the queues were last purged of them. */
+  private cancelledSincePurge = 0;
+  private readonly redeliveries = new Redeliveries();
+  private readonly maxQueued: number;
+  private readonly overflow: Overflow;
+  /** Deliveries queued, per QoS class, oldest first (entries that left the queue are skipped lazily). */
+  private readonly queue0 = new Fifo<Delivery>();
+  private readonly queue12 = new Fifo<Delivery>();
+  private queued0 = 0;
+  private queued12 = 0;
+  /** Resumes reading during a pause. */
+  private held: (() => void) | undefined;
+  private noPauseUntil = 0;
+  readonly stats: FlowStats = { dropped: 0, pauses: 0, timeouts: 0, redeliveries: 0 };
   /** Metrics and the like (see `addObserver`); undefined costs one check per message and handler. */
   observer: DispatchObserver | undefined;
 
@@ -57,12 +103,44 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.acks = new AckQueue(options.acks);
-    this.sequencer = options.ordering === 'per-topic' ? new KeyedSequencer() : undefined;
+    this.scheduler = new Scheduler<Job>(options.maxInFlight, options.ordering === 'per-topic', (job) =>
+      this.start(job),
+    );
+    this.defaultLane = new Lane(Number.POSITIVE_INFINITY, options.handlerTimeout ?? 0);
+    this.lanes.add(this.defaultLane);
+    this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.overflow = options.overflow ?? DEFAULT_OVERFLOW;
   }
 
-  /** Handler executions running now (and, with per-topic ordering, messages waiting for their topic). */
+  /** Handler runs going on now (runs that timed out are not counted: their slot was freed). */
   get inFlight(): number {
-    return this.running + (this.sequencer?.waiting ?? 0);
+    return this.scheduler.running;
+  }
+
+  /** Messages received and waiting for a handler slot. */
+  get queued(): number {
+    return this.queued0 + this.queued12;
+  }
+
+  /** True while reading from the broker is paused (too many QoS 1/2 messages queued). */
+  get paused(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** A connection came up: without the session, packet identifiers start afresh. */
+  connected(sessionPresent: boolean): void {
+    if (!sessionPresent) this.redeliveries.clear();
+  }
+
+  /** The lane of a handler with its own `concurrency` or `handlerTimeout` (for its `Route`). */
+  laneFor(concurrency: number | undefined, handlerTimeout: number | undefined): Lane | undefined {
+    if (concurrency === undefined && handlerTimeout === undefined) return undefined;
+    const lane = new Lane(
+      concurrency ?? Number.POSITIVE_INFINITY,
+      handlerTimeout ?? this.options.handlerTimeout ?? 0,
+    );
+    this.lanes.add(lane);
+    return lane;
   }
 
   readonly onPacket: PacketSink = (packet, done) => {
@@ -70,89 +148,198 @@ export class Dispatcher {
       done(packet.qos > 0 ? STOPPING : undefined);
       return;
     }
+    const qos = packet.qos;
+    if (qos > 0) {
+      const earlier = this.redeliveries.find(packet);
+      if (earlier !== undefined) {
+        // A copy of a message whose handling is not over: acked with it, not run again.
+        this.stats.redeliveries++;
+        earlier.tickets!.push(this.acks.enqueue(packet));
+        done(ACK_LATER);
+        return;
+      }
+    }
     const message = new InboundMessage(packet);
     this.observer?.received(message);
     const selection = this.selection;
     this.router.select(message.levels, packet.properties?.subscriptionIdentifier, selection);
+    const routes = selection.routes;
+    const fallback = selection.fallback && this.hooks.has('message');
+    const every = selection.first && this.hooks.has('everyMessage');
+    const jobs = routes.length + (fallback ? 1 : 0) + (every ? 1 : 0);
+    if (jobs === 0) {
+      // Once one ack waits, every later one queues behind it: acks go out in arrival order.
+      if (qos > 0 && this.acks.pending > 0) {
+        this.acks.settle(this.acks.enqueue(packet));
+        done(ACK_LATER);
+      } else done();
+      return;
+    }
+    if (qos === 0 && this.queued0 >= this.maxQueued && !this.makeRoom()) {
+      this.stats.dropped++;
+      done();
+      return;
+    }
     let afterHandler = false;
-    for (const route of selection.routes) if (route.ack === 'after-handler') afterHandler = true;
-    // Once one ack waits, every later one queues behind it: acks go out in arrival order.
-    const ticket =
-      packet.qos > 0 && (afterHandler || this.acks.pending > 0) ? this.acks.enqueue(packet) : undefined;
-    let outcome: boolean | Promise<boolean>;
-    if (this.sequencer) {
-      const routes = [...selection.routes];
-      const { fallback, first } = selection;
-      outcome = this.sequencer.run(packet.topic, () => this.handle(message, routes, fallback, first));
-      // A message that waited for its topic may finish without any tracked execution.
-      if (outcome instanceof Promise) void outcome.then(() => this.wake());
-    } else {
-      outcome = this.handle(message, selection.routes, selection.fallback, selection.first);
+    for (const route of routes) if (route.ack === 'after-handler') afterHandler = true;
+    const delivery = new Delivery(message, !afterHandler, jobs);
+    if (qos > 0 && (afterHandler || this.acks.pending > 0)) delivery.tickets = [this.acks.enqueue(packet)];
+    if (qos === 0) this.queued0++;
+    else this.queued12++;
+    // `routes` is reused by the next packet: submit reads each route now.
+    for (const route of routes)
+      this.scheduler.submit(new Job(delivery, route, route.lane ?? this.defaultLane));
+    if (fallback) this.scheduler.submit(new Job(delivery, undefined, this.defaultLane, 'message'));
+    if (every) this.scheduler.submit(new Job(delivery, undefined, this.defaultLane, 'everyMessage'));
+    if (delivery.waiting > 0) {
+      // Queued: mqtt.js must not ack it now (its ack is due when it leaves the queue, at the earliest).
+      if (qos > 0 && delivery.tickets === undefined) delivery.tickets = [this.acks.enqueue(packet)];
+      this.backlog(qos === 0 ? this.queue0 : this.queue12, delivery);
     }
-    if (ticket) {
-      if (!afterHandler) this.acks.settle(ticket);
-      else if (outcome instanceof Promise) void outcome.then((ok) => this.acks.settle(ticket, code(ok)));
-      else this.acks.settle(ticket, code(outcome));
-    }
-    this.release(done, ticket ? ACK_LATER : undefined);
+    if (qos > 0 && !delivery.acked && delivery.tickets !== undefined) this.redeliveries.remember(delivery);
+    const error = delivery.tickets === undefined ? undefined : ACK_LATER;
+    if (qos > 0 && this.queued12 > this.maxQueued) this.pause(() => done(error));
+    else done(error);
   };
 
-  /**
-   * Runs every selected handler (and the fallback, and on a message's first copy the
-   * `@OnMessage({ all: true })` hooks); true when none failed. Never throws, never rejects.
-   */
-  private handle(
-    message: InboundMessage,
-    routes: readonly Route[],
-    fallback: boolean,
-    first: boolean,
-  ): boolean | Promise<boolean> {
-    let ok = true;
-    let pending: Array<Promise<boolean>> | undefined; // allocated only when a handler is async
-    for (const route of routes) {
-      const result = this.run(route, message);
-      if (result === false) ok = false;
-      else if (result !== true) {
-        pending = pending ?? [];
-        pending.push(result);
-      }
-    }
-    if (fallback && this.hooks.has('message')) {
-      const ctx = new MqttContext(message, EMPTY, 'OnMessage');
-      pending = pending ?? [];
-      pending.push(this.track(this.hooks.run('message', ctx).then(() => true)));
-    }
-    if (first && this.hooks.has('everyMessage')) {
-      const ctx = new MqttContext(message, EMPTY, 'OnMessage');
-      pending = pending ?? [];
-      pending.push(this.track(this.hooks.run('everyMessage', ctx).then(() => true)));
-    }
-    if (!pending) return ok;
-    return Promise.all(pending).then((results) => ok && !results.includes(false));
+  /** Remembers a queued delivery (for drop-oldest and `drain`), dropping entries that left the queue now and then. */
+  private backlog(fifo: Fifo<Delivery>, delivery: Delivery): void {
+    fifo.push(delivery);
+    if (fifo.length > 2 * this.queued + 64) fifo.retain(isQueued);
   }
 
-  /** Runs one handler: true/false when it returned/threw synchronously, else a Promise of that. */
-  private run(route: Route, message: InboundMessage): boolean | Promise<boolean> {
+  /** drop-oldest: cancels the oldest QoS 0 delivery none of whose runs started. False if none. */
+  private makeRoom(): boolean {
+    if (this.overflow !== 'drop-oldest') return false;
+    for (;;) {
+      const oldest = this.queue0.shift();
+      if (oldest === undefined) return false;
+      if (oldest.cancelled || oldest.waiting < oldest.jobs) continue; // gone, or partly started
+      this.cancel(oldest);
+      this.stats.dropped++;
+      return true;
+    }
+  }
+
+  /** Gives up a queued delivery: its runs not started never start; acks it owes are skipped. */
+  private cancel(delivery: Delivery): void {
+    delivery.cancelled = true;
+    this.leaveQueue(delivery);
+    this.skipAcks(delivery);
+    // Amortised: purge once the cancelled outnumber the live queue.
+    if (++this.cancelledSincePurge > 64 + this.queued && !this.stopping) {
+      this.cancelledSincePurge = 0;
+      this.scheduler.purge(this.lanes);
+    }
+  }
+
+  private leaveQueue(delivery: Delivery): void {
+    if (delivery.message.packet.qos === 0) this.queued0--;
+    else {
+      this.queued12--;
+      if (this.held !== undefined && this.queued12 <= this.maxQueued) this.held();
+    }
+  }
+
+  /** Holds mqtt.js's callback (no reading) until the queue shrinks or the pause limit passed. */
+  private pause(resume: () => void): void {
+    const now = performance.now();
+    if (now < this.noPauseUntil) {
+      resume();
+      return;
+    }
+    this.stats.pauses++;
+    const limit = this.options.pauseLimit?.() ?? 15_000;
+    const release = () => {
+      clearTimeout(timer);
+      this.held = undefined;
+      // Read at least as long as a pause may last: whatever waits behind (a PINGRESP) gets through.
+      this.noPauseUntil = performance.now() + limit;
+      resume();
+    };
+    const timer = setTimeout(release, limit);
+    this.held = release;
+  }
+
+  /** The scheduler starts a run. */
+  private start(job: Job): void {
+    const delivery = job.delivery;
+    if (--delivery.waiting === 0) {
+      this.leaveQueue(delivery);
+      if (delivery.ackOnStart) this.settleAcks(delivery, 0);
+    }
+    const outcome = this.run(job);
+    if (outcome === true || outcome === false) this.ended(job, outcome);
+    else void outcome.then((ok) => this.ended(job, ok));
+  }
+
+  /** A run settled, or timed out (then its later settlement is ignored). */
+  private ended(job: Job, ok: boolean): void {
+    this.scheduler.finish(job);
+    const delivery = job.delivery;
+    if (!ok) delivery.ok = false;
+    if (--delivery.unsettled === 0 && !delivery.ackOnStart)
+      this.settleAcks(delivery, delivery.ok ? 0 : HANDLER_FAILED);
+    if (this.scheduler.running === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private settleAcks(delivery: Delivery, reasonCode: number): void {
+    if (delivery.acked) return;
+    delivery.acked = true;
+    this.redeliveries.forget(delivery);
+    if (delivery.tickets !== undefined)
+      for (const ticket of delivery.tickets) this.acks.settle(ticket, reasonCode);
+  }
+
+  private skipAcks(delivery: Delivery): void {
+    if (delivery.acked) return;
+    delivery.acked = true;
+    this.redeliveries.forget(delivery);
+    if (delivery.tickets !== undefined) for (const ticket of delivery.tickets) this.acks.skip(ticket);
+  }
+
+  /**
+   * One run: true/false when the handler returned/threw synchronously, else a Promise of that,
+   * settled at the latest when the lane's timeout fires. Never throws, never rejects.
+   */
+  private run(job: Job): boolean | Promise<boolean> {
+    const { route, delivery } = job;
+    const message = delivery.message;
+    if (route === undefined) {
+      const ctx = new MqttContext(message, EMPTY, 'OnMessage');
+      return this.hooks.run(job.hook, ctx).then(() => true);
+    }
     const params = route.pattern.extractLevels(message.levels);
-    const t0 = this.observer ? this.start(route, message) : -1;
+    const t0 = this.observer ? this.begin(route, message) : -1;
     let result: unknown;
     try {
       result = route.handler!.invoke(message, params);
     } catch (error) {
       return this.fail(asError(error), route, message, params, t0);
     }
-    if (result instanceof Promise) {
-      return this.track(
-        result.then(
-          (value) => this.succeed(route, message, value, t0),
-          (error: unknown) => this.fail(asError(error), route, message, params, t0),
-        ),
-      );
-    }
-    return this.succeed(route, message, result, t0);
+    if (!(result instanceof Promise)) return this.succeed(route, message, result, t0);
+    const settled = result.then(
+      (value) => (job.timedOut ? true : this.succeed(route, message, value, t0)),
+      (error: unknown) => (job.timedOut ? false : this.fail(asError(error), route, message, params, t0)),
+    );
+    const timeout = job.lane.timeout;
+    if (timeout <= 0) return settled;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        job.timedOut = true;
+        this.stats.timeouts++;
+        const error = new MqttHandlerTimeoutError(route.handler!.name, message.topic, timeout);
+        resolve(this.fail(error, route, message, params, t0));
+      }, timeout);
+      void settled.then((ok) => {
+        if (job.timedOut) return;
+        clearTimeout(timer);
+        resolve(ok);
+      });
+    });
   }
 
-  private start(route: Route, message: InboundMessage): number {
+  private begin(route: Route, message: InboundMessage): number {
     this.observer?.started(route, message);
     return performance.now();
   }
@@ -170,33 +357,18 @@ export class Dispatcher {
     return false;
   }
 
-  /** Counts an async execution in flight until it settles. */
-  private track<T>(settled: Promise<T>): Promise<T> {
-    this.running++;
-    return settled.then((value) => {
-      this.running--;
-      this.wake();
-      return value;
-    });
-  }
-
-  /** After an execution ended: lets one blocked read go on if a slot is free; wakes `drain` when idle. */
-  private wake(): void {
-    if (this.blocked.length > 0 && this.inFlight < this.options.maxInFlight) this.blocked.shift()!();
-    if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-  }
-
-  /** Lets mqtt.js read the next packet (acking this one unless told not to), now or when a slot frees. */
-  private release(done: (error?: Error) => void, error: Error | undefined): void {
-    if (this.inFlight >= this.options.maxInFlight) this.blocked.push(() => done(error));
-    else done(error);
-  }
-
-  /** Stops taking messages (QoS 1/2 ones are left unacknowledged) and waits for handlers in flight. */
+  /**
+   * Stops taking messages: new QoS 1/2 ones and those still queued are left unacknowledged
+   * (the broker redelivers them), and waits up to `timeoutMs` for the runs going on.
+   */
   async drain(timeoutMs: number): Promise<boolean> {
     this.stopping = true;
-    for (const done of this.blocked.splice(0)) done();
-    if (this.inFlight === 0) return true;
+    for (const delivery of [...this.queue0.drain(), ...this.queue12.drain()]) {
+      if (!delivery.cancelled && delivery.waiting > 0) this.cancel(delivery);
+    }
+    this.scheduler.purge(this.lanes);
+    this.held?.();
+    if (this.scheduler.running === 0) return true;
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.idleWaiters.push(() => {
@@ -212,8 +384,8 @@ export class Dispatcher {
   }
 }
 
-function code(ok: boolean): number {
-  return ok ? 0 : HANDLER_FAILED;
-}
-
 const EMPTY: TopicParams = Object.freeze({});
+
+function isQueued(delivery: Delivery): boolean {
+  return !delivery.cancelled && delivery.waiting > 0;
+}

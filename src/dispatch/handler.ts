@@ -1,4 +1,5 @@
 import { MqttDefinitionError } from '../errors.js';
+import type { MqttLogger } from '../logger.js';
 import type { DtoValidatorOptions, ParamRecord } from '../metadata/types.js';
 import { compilePayloadResolver, type PayloadResolver } from '../payload/decode.js';
 import type { InboundMessage } from '../payload/message.js';
@@ -48,6 +49,7 @@ export function compileMethod(
   name: string,
   params: readonly ParamRecord[],
   validator: DtoValidatorOptions | false,
+  logger?: MqttLogger,
 ): CompiledHandler {
   const fn = (instance as Record<string, unknown>)[method];
   if (typeof fn !== 'function') throw new MqttDefinitionError(`${name} is not a method`);
@@ -55,20 +57,10 @@ export function compileMethod(
 
   const arity = Math.max(...params.map((p) => p.index)) + 1;
   const resolvers: Resolver[] = new Array(arity).fill(NONE);
-  for (const param of params) resolvers[param.index] = resolverFor(param, validator);
+  for (const param of params) resolvers[param.index] = resolverFor(param, validator, logger);
 
-  if (arity === 1) {
-    const [only] = resolvers as [Resolver];
-    return { name, invoke: (message, values) => fn.call(instance, only(message, values, name)) };
-  }
-  if (arity === 2) {
-    const [first, second] = resolvers as [Resolver, Resolver];
-    return {
-      name,
-      invoke: (message, values) =>
-        fn.call(instance, first(message, values, name), second(message, values, name)),
-    };
-  }
+  if (arity === 1) return new OneArgument(name, fn, instance, resolvers[0]!);
+  if (arity === 2) return new TwoArguments(name, fn, instance, resolvers[0]!, resolvers[1]!);
   return {
     name,
     invoke: (message, values) => {
@@ -79,15 +71,51 @@ export function compileMethod(
   };
 }
 
+/*
+ * The usual handlers (one or two parameters) as small objects with a prototype method rather
+ * than an object, a closure and its context each: about 90 bytes less per handler.
+ */
+class OneArgument implements CompiledHandler {
+  constructor(
+    readonly name: string,
+    private readonly fn: Function,
+    private readonly instance: object,
+    private readonly only: Resolver,
+  ) {}
+
+  invoke(message: InboundMessage, values: TopicParams): unknown {
+    return this.fn.call(this.instance, this.only(message, values, this.name));
+  }
+}
+
+class TwoArguments implements CompiledHandler {
+  constructor(
+    readonly name: string,
+    private readonly fn: Function,
+    private readonly instance: object,
+    private readonly first: Resolver,
+    private readonly second: Resolver,
+  ) {}
+
+  invoke(message: InboundMessage, values: TopicParams): unknown {
+    const name = this.name;
+    return this.fn.call(this.instance, this.first(message, values, name), this.second(message, values, name));
+  }
+}
+
 /** Wraps a plain `(ctx) => …` handler. */
 export function compileFunction(handler: MessageHandler, name: string): CompiledHandler {
   return { name, invoke: (message, params) => handler(new MqttContext(message, params, name)) };
 }
 
-function resolverFor(param: ParamRecord, validator: DtoValidatorOptions | false): Resolver {
+function resolverFor(
+  param: ParamRecord,
+  validator: DtoValidatorOptions | false,
+  logger?: MqttLogger,
+): Resolver {
   switch (param.kind) {
     case 'payload': {
-      const decode = compilePayloadResolver(param.type, param.payload ?? {}, validator);
+      const decode = compilePayloadResolver(param.type, param.payload ?? {}, validator, logger);
       let resolver = payloads.get(decode);
       if (resolver === undefined) {
         resolver = (message, _params, name) => decode(message, name);

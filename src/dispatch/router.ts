@@ -1,6 +1,7 @@
 import type { AckMode } from '../metadata/types.js';
 import { type TopicPattern, TopicTrie } from '../topic/index.js';
 import type { CompiledHandler } from './handler.js';
+import type { Lane } from './lane.js';
 
 /** A handler bound to a pattern; or, with no handler, a bare subscription (for copy accounting). */
 export interface Route {
@@ -12,6 +13,8 @@ export interface Route {
    */
   readonly subscription: SubscriptionRef | undefined;
   readonly ack: AckMode;
+  /** Its own `concurrency` / `handlerTimeout` (`Dispatcher.laneFor`); undefined: the app's defaults. */
+  readonly lane?: Lane | undefined;
 }
 
 /** The part of a subscription the router reads: its identifier, 0 for none. */

@@ -15,6 +15,10 @@ export interface MqttHealthReport {
   readonly subscriptions: SubscriptionInfo[];
   /** Handler executions running now. */
   readonly inFlight: number;
+  /** Messages waiting for a handler slot. */
+  readonly queued: number;
+  /** Controller subscriptions the broker refused after start (a late SUBACK); any makes the status 503. */
+  readonly subscriptionErrors: ReadonlyArray<{ readonly filter: string; readonly reasonCode: number }>;
 }
 
 /** Options of {@link mqttHealth}. */
@@ -25,19 +29,29 @@ export interface MqttHealthOptions {
   service?: MqttService | undefined;
 }
 
-/** The health of `service` and the HTTP status to answer with: 200 while connected, 503 otherwise. */
+/**
+ * The health of `service` and the HTTP status to answer with: 200 while connected with every
+ * controller subscription accepted, 503 otherwise.
+ */
 export function mqttHealthReport(service: MqttService): { status: 200 | 503; body: MqttHealthReport } {
   const connected = service.connected;
+  const subscriptionErrors = service.app.subscriptionErrors.map((error) => ({
+    filter: error.filter,
+    reasonCode: error.reasonCode,
+  }));
+  const ok = connected && subscriptionErrors.length === 0;
   return {
-    status: connected ? 200 : 503,
+    status: ok ? 200 : 503,
     body: {
-      status: connected ? 'ok' : 'unavailable',
+      status: ok ? 'ok' : 'unavailable',
       connected,
       broker: service.brokerUrl,
       clientId: service.clientId,
       protocolVersion: service.protocolVersion,
       subscriptions: service.topics,
       inFlight: service.inFlight,
+      queued: service.queued,
+      subscriptionErrors,
     },
   };
 }

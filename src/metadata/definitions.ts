@@ -6,6 +6,7 @@ import {
   splitSharedFilter,
   type TopicPattern,
 } from '../topic/index.js';
+import { positiveInteger, timeoutOption } from './flow-options.js';
 import { classChain, findRecord } from './registry.js';
 import type {
   AckMode,
@@ -28,6 +29,10 @@ export interface RouteDefinition {
   readonly ack: AckMode | undefined;
   /** `@Topic(…, { deadLetter })`, checked when the app mounts the handler. */
   readonly deadLetter: TopicOptions['deadLetter'];
+  /** `@Topic` concurrency, checked. */
+  readonly concurrency: number | undefined;
+  /** `@Topic` handlerTimeout, else the controller's; undefined: the app's. */
+  readonly handlerTimeout: number | undefined;
   /**
    * The pattern starts with the controller prefix again (`@Topic('sensors/+id')` under
    * `@MqttController('sensors')` gives `sensors/sensors/+id`): most likely a mistake, warned at start.
@@ -127,6 +132,7 @@ function defineRoute(
       subscription,
       ack: options.ack,
       deadLetter: options.deadLetter,
+      ...flowOptions(name, options, controllerOptions),
       repeatsPrefix: repeatsPrefix(prefix, pattern),
     };
   } catch (error) {
@@ -138,6 +144,22 @@ function defineRoute(
     }
     throw error;
   }
+}
+
+/** `concurrency` and `handlerTimeout` of one `@Topic`, checked; the `@Topic` timeout beats the controller's. */
+function flowOptions(
+  name: string,
+  options: TopicOptions,
+  controllerOptions: ControllerOptions,
+): { concurrency: number | undefined; handlerTimeout: number | undefined } {
+  const concurrency =
+    options.concurrency === undefined
+      ? undefined
+      : positiveInteger(`${name}: @Topic concurrency`, options.concurrency, 1);
+  const handlerTimeout =
+    timeoutOption(`${name}: @Topic handlerTimeout`, options.handlerTimeout) ??
+    timeoutOption(`${name}: @MqttController handlerTimeout`, controllerOptions.handlerTimeout);
+  return { concurrency, handlerTimeout };
 }
 
 /** `@Topic` share beats the controller's, which beats the app's; `false` at any level opts out. */
@@ -155,13 +177,21 @@ export function resolveSubscription(
   options: SubscriptionOptions,
   defaultQos?: QoS,
 ): ResolvedSubscriptionOptions {
-  return {
-    qos: options.qos ?? defaultQos ?? 0,
-    noLocal: options.noLocal ?? false,
-    retainAsPublished: options.retainAsPublished ?? false,
-    retainHandling: options.retainHandling ?? 0,
-  };
+  const qos = options.qos ?? defaultQos ?? 0;
+  const noLocal = options.noLocal ?? false;
+  const retainAsPublished = options.retainAsPublished ?? false;
+  const retainHandling = options.retainHandling ?? 0;
+  // Frozen and shared: a few combinations, against one object per handler.
+  const key = `${qos}|${noLocal}|${retainAsPublished}|${retainHandling}`;
+  let resolved = resolvedOptions.get(key);
+  if (resolved === undefined) {
+    resolved = Object.freeze({ qos, noLocal, retainAsPublished, retainHandling });
+    resolvedOptions.set(key, resolved);
+  }
+  return resolved;
 }
+
+const resolvedOptions = new Map<string, ResolvedSubscriptionOptions>();
 
 function checkParams(name: string, record: HandlerRecord, routes: readonly RouteDefinition[]): void {
   const seen = new Set<number>();

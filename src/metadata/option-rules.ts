@@ -87,10 +87,20 @@ export const SUBSCRIPTION_RULES = {
 } as const satisfies Record<keyof SubscriptionOptions, Rule>;
 
 /** `MqttService.subscribe` options. */
+/** Flow control of one handler (`concurrency`, `handlerTimeout`; see docs/delivery.md). */
+export const CONCURRENCY_RULE = rules.integer(1, Number.MAX_SAFE_INTEGER, 'a positive integer');
+export const HANDLER_TIMEOUT_RULE = rules.integer(
+  0,
+  MAX_TIMER_MS,
+  `an integer number of ms from 0 (none) to ${MAX_TIMER_MS}`,
+);
+
 export const RUNTIME_SUBSCRIPTION_RULES = {
   ...SUBSCRIPTION_RULES,
   ack: ACK_RULE,
-} as const satisfies Record<keyof SubscriptionOptions | 'ack', Rule>;
+  concurrency: CONCURRENCY_RULE,
+  handlerTimeout: HANDLER_TIMEOUT_RULE,
+} as const satisfies Record<keyof SubscriptionOptions | 'ack' | 'concurrency' | 'handlerTimeout', Rule>;
 
 const DEAD_LETTER_RULE = rule(
   'false, a topic or { topic, qos?, handlerErrors? }',
@@ -102,12 +112,15 @@ export const TOPIC_RULES = {
   ...SUBSCRIPTION_RULES,
   ack: ACK_RULE,
   deadLetter: DEAD_LETTER_RULE,
+  concurrency: CONCURRENCY_RULE,
+  handlerTimeout: HANDLER_TIMEOUT_RULE,
 } as const satisfies Record<keyof TopicOptions, Rule>;
 
 /** `@MqttController` options. */
 export const CONTROLLER_RULES = {
   share: SHARE_RULE,
   qos: QOS_RULE,
+  handlerTimeout: HANDLER_TIMEOUT_RULE,
 } as const satisfies Record<keyof ControllerOptions, Rule>;
 
 /** `@Payload` options. */

@@ -64,6 +64,13 @@ export interface TopicOptions extends SubscriptionOptions {
    * `false` turns the app's dead-letter topic off for this handler.
    */
   readonly deadLetter?: DeadLetterOptions | string | false | undefined;
+  /** Most runs of this handler at once (within the app's `maxInFlight`). Default: no limit of its own. */
+  readonly concurrency?: number | undefined;
+  /**
+   * ms after which a run of this handler is failed with `MqttHandlerTimeoutError` (its slot is
+   * freed; the run itself cannot be stopped). Overrides the controller's and the app's; 0: none.
+   */
+  readonly handlerTimeout?: number | undefined;
 }
 
 /** A dead-letter topic: it receives messages a handler could not decode or validate. */
@@ -81,6 +88,8 @@ export interface ControllerOptions {
   readonly share?: string | false | undefined;
   /** Default QoS for this controller's topics. */
   readonly qos?: QoS | undefined;
+  /** `handlerTimeout` (ms) of this controller's handlers, unless a `@Topic` sets its own; 0: none. */
+  readonly handlerTimeout?: number | undefined;
 }
 
 /** Decodes raw payload bytes into what a handler parameter receives. */

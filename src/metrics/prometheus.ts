@@ -40,7 +40,10 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
  * - `mqtt_handler_duration_seconds{handler}`: histogram of every run;
  * - `mqtt_publishes_total`, `mqtt_publish_failures_total{error}`;
  * - `mqtt_reconnects_total`: successful reconnects; `mqtt_connection_errors_total`;
- * - `mqtt_messages_in_flight`, `mqtt_connected` (0/1), `mqtt_subscriptions`: gauges read at scrape time.
+ * - `mqtt_messages_in_flight`, `mqtt_connected` (0/1), `mqtt_subscriptions`: gauges read at scrape time;
+ * - flow control (docs/delivery.md): `mqtt_messages_queued` and `mqtt_reading_paused` gauges,
+ *   `mqtt_messages_dropped_total`, `mqtt_read_pauses_total`, `mqtt_handler_timeouts_total`,
+ *   `mqtt_redeliveries_joined_total`.
  */
 export async function mqttMetrics(
   source: MqttApp | { readonly app: MqttServiceHost },
@@ -128,6 +131,37 @@ export async function mqttMetrics(
   const reconnects = counter('reconnects_total', 'Successful reconnects to the broker');
   const connectionErrors = counter('connection_errors_total', 'Connection errors reported by the client');
   gauge('messages_in_flight', 'Handler executions running now', () => app.dispatcher.inFlight);
+  const flow = app.dispatcher.stats;
+  gauge('messages_queued', 'Messages received and waiting for a handler slot', () => app.dispatcher.queued);
+  gauge('reading_paused', '1 while reading from the broker is paused (too many QoS 1/2 queued)', () =>
+    app.dispatcher.paused ? 1 : 0,
+  );
+  counter('messages_dropped_total', 'QoS 0 messages dropped by the overflow policy', [], function () {
+    this.reset();
+    this.inc(flow.dropped);
+  });
+  counter(
+    'read_pauses_total',
+    'Times reading paused because too many QoS 1/2 messages waited',
+    [],
+    function () {
+      this.reset();
+      this.inc(flow.pauses);
+    },
+  );
+  counter('handler_timeouts_total', 'Handler runs failed by their handlerTimeout', [], function () {
+    this.reset();
+    this.inc(flow.timeouts);
+  });
+  counter(
+    'redeliveries_joined_total',
+    'Redelivered copies of a message still being handled, acknowledged with it instead of run again',
+    [],
+    function () {
+      this.reset();
+      this.inc(flow.redeliveries);
+    },
+  );
   gauge('connected', '1 while connected to the broker, else 0', () => (app.connection.connected ? 1 : 0));
   gauge(
     'subscriptions',

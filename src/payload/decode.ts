@@ -1,6 +1,8 @@
 import type { ValidationError } from 'class-validator';
 import { PayloadValidationError } from '../errors.js';
+import type { MqttLogger } from '../logger.js';
 import type { DtoValidatorOptions, PayloadOptions } from '../metadata/types.js';
+import { type CompiledDto, compileDto, DEOPT, Unsupported } from './compiled/index.js';
 import { type DtoModules, dtoModules } from './dto-modules.js';
 import type { InboundMessage } from './message.js';
 
@@ -78,6 +80,7 @@ export function compilePayloadResolver(
   type: unknown,
   options: PayloadOptions,
   validator: DtoValidatorOptions | false,
+  logger?: MqttLogger,
 ): PayloadResolver {
   const custom = options.decoder;
   if (custom) {
@@ -106,8 +109,34 @@ export function compilePayloadResolver(
   const modules = dtoModules();
   const validate = validatorOptions(dto, options, validator);
   const key = validate ? validationKey(dto, validate) : dto;
+  const compiled = compiledFor(modules, dto, validate, logger);
   return (message, handler) =>
-    once(message, key, handler, () => toDto(modules, message, handler, dto, validate));
+    once(message, key, handler, () => toDto(modules, message, handler, dto, validate, compiled));
+}
+
+const reported = new WeakMap<MqttLogger, WeakSet<Function>>();
+
+/** The compiled decoder of a DTO, or undefined (then class-transformer and class-validator, said once per logger). */
+function compiledFor(
+  modules: DtoModules,
+  dto: Function,
+  validator: DtoValidatorOptions | undefined,
+  logger: MqttLogger | undefined,
+): CompiledDto | undefined {
+  const compiled = compileDto(modules.validator, dto, validator);
+  if (!(compiled instanceof Unsupported)) return compiled;
+  if (logger !== undefined) {
+    const seen = reported.get(logger) ?? new WeakSet<Function>();
+    reported.set(logger, seen);
+    if (!seen.has(dto)) {
+      seen.add(dto);
+      logger.debug(
+        { dto: dto.name, reason: compiled.reason },
+        `${dto.name}: validated by class-validator (not compiled: ${compiled.reason})`,
+      );
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -199,6 +228,7 @@ function toDto(
   handler: string,
   dto: new () => object,
   validator: DtoValidatorOptions | undefined,
+  compiled: CompiledDto | undefined,
 ): object {
   const plain = jsonOf(message, handler);
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
@@ -209,10 +239,19 @@ function toDto(
   const problem = shapeProblem(plain, MAX_DEPTH);
   if (problem) throw new PayloadValidationError(message.topic, handler, [problem]);
   let errors: ValidationError[] = [];
-  let instance: object;
+  let instance: object | undefined;
   try {
-    instance = modules.transformer.plainToInstance(dto, plain);
-    if (validator) errors = modules.validator.validateSync(instance, validator);
+    if (compiled !== undefined) {
+      try {
+        ({ instance, errors } = compiled(plain as Record<string, unknown>));
+      } catch (error) {
+        if (error !== DEOPT) throw error;
+      }
+    }
+    if (instance === undefined) {
+      instance = modules.transformer.plainToInstance(dto, plain);
+      if (validator) errors = modules.validator.validateSync(instance, validator);
+    }
   } catch (error) {
     throw new PayloadValidationError(
       message.topic,

@@ -7,6 +7,7 @@ import { compileFunction, type MessageHandler } from '../dispatch/handler.js';
 import type { Route } from '../dispatch/router.js';
 import { MqttOptionError, MqttProtocolError, MqttUsageError, quote } from '../errors.js';
 import { resolveSubscription } from '../metadata/definitions.js';
+import { positiveInteger, timeoutOption } from '../metadata/flow-options.js';
 import {
   checkOptions,
   checkValue,
@@ -31,6 +32,10 @@ export interface PublishResult {
 
 export interface RuntimeSubscribeOptions extends SubscriptionOptions {
   readonly ack?: AckMode | undefined;
+  /** Most runs of this handler at once (within the app's `maxInFlight`). Default: no limit of its own. */
+  readonly concurrency?: number | undefined;
+  /** ms after which a run of this handler fails with `MqttHandlerTimeoutError`; 0: none. Default: the app's. */
+  readonly handlerTimeout?: number | undefined;
 }
 
 export interface SubscribeResult {
@@ -85,6 +90,11 @@ export class MqttService {
   /** Handler executions running now. */
   get inFlight(): number {
     return this.app.dispatcher.inFlight;
+  }
+
+  /** Messages received and waiting for a handler slot (see `maxQueued`). */
+  get queued(): number {
+    return this.app.dispatcher.queued;
   }
 
   /** Everything subscribed or waiting to be, with QoS and who asked (Flask-MQTT's `topics`). */
@@ -165,12 +175,18 @@ export class MqttService {
         `false on a shared subscription (${quote(subscriptionFilter)}): MQTT 5 forbids noLocal there (MQTT-3.8.3-4)`,
       );
     }
+    const concurrency =
+      options.concurrency === undefined
+        ? undefined
+        : positiveInteger('subscribe concurrency', options.concurrency, 1);
+    const handlerTimeout = timeoutOption('subscribe handlerTimeout', options.handlerTimeout);
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
       handler: handler ? compileFunction(handler, filter) : undefined,
       pattern,
       subscription: added.subscription,
       ack: options.ack ?? this.app.ack,
+      lane: this.app.dispatcher.laneFor(concurrency, handlerTimeout),
     };
     this.app.router.add(route);
     const routes = this.runtime.get(subscriptionFilter) ?? [];

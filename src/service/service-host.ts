@@ -5,6 +5,7 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { MqttEvents } from '../dispatch/events.js';
 import type { Hooks } from '../dispatch/hooks.js';
 import type { Router } from '../dispatch/router.js';
+import type { MqttSubscriptionError } from '../errors.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
 
 /** What `pause` and `resume` take: a controller class, or one of its `@Topic` filters. */
@@ -35,6 +36,8 @@ export interface MqttServiceHost {
   readonly events: MqttEvents;
   /** The app-wide ack mode, the default of runtime subscriptions. */
   readonly ack: AckMode;
+  /** Controller subscriptions the broker refused after start (a late SUBACK), for `/health`. */
+  readonly subscriptionErrors: readonly MqttSubscriptionError[];
   /** Pausing of controller `@Topic`s (`pause`, `resume`). */
   readonly pausing: ControllerPausing;
   /** The broker's Topic Alias Maximum (MQTT 5 CONNACK; 0: none); undefined when not known. */

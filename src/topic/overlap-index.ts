@@ -3,15 +3,20 @@ import { splitSharedFilter } from './shared.js';
 /** A level of the index; its Map and Set are made on first use (most nodes need one or neither). */
 interface Node<T> {
   children: Map<string, Node<T>> | undefined;
-  /** Values whose filter ends at this node. */
-  values: Set<T> | undefined;
+  /**
+   * Values whose filter ends at this node: the first, then any others (exact-size array).
+   * Almost always one: a Set per leaf cost ~200 bytes per subscription, an array 32.
+   */
+  first: T | undefined;
+  others: readonly T[] | undefined;
 }
 
-const node = <T>(): Node<T> => ({ children: undefined, values: undefined });
+const node = <T>(): Node<T> => ({ children: undefined, first: undefined, others: undefined });
 const NO_CHILDREN: ReadonlyMap<string, never> = new Map<string, never>();
-const NO_VALUES: ReadonlySet<never> = new Set<never>();
+const NO_VALUES: readonly never[] = Object.freeze([]);
 const childrenOf = <T>(n: Node<T>): ReadonlyMap<string, Node<T>> => n.children ?? NO_CHILDREN;
-const valuesOf = <T>(n: Node<T>): ReadonlySet<T> => n.values ?? NO_VALUES;
+const valuesOf = <T>(n: Node<T>): readonly T[] =>
+  n.first === undefined ? NO_VALUES : n.others === undefined ? [n.first] : [n.first, ...n.others];
 
 /**
  * Filters indexed so that the filters overlapping a given one (some topic matches both)
@@ -32,8 +37,10 @@ export class OverlapIndex<T> {
       }
       current = next;
     }
-    current.values ??= new Set();
-    current.values.add(value);
+    if (current.first === undefined) current.first = value;
+    else if (current.first !== value && !current.others?.includes(value)) {
+      current.others = (current.others ?? NO_VALUES).concat([value]);
+    }
   }
 
   remove(filter: string, value: T): void {
@@ -45,11 +52,18 @@ export class OverlapIndex<T> {
       path.push([current, level]);
       current = next;
     }
-    current.values?.delete(value);
+    if (current.first === value) {
+      current.first = current.others?.[0];
+      current.others =
+        current.others !== undefined && current.others.length > 1 ? current.others.slice(1) : undefined;
+    } else if (current.others !== undefined) {
+      const kept = current.others.filter((v) => v !== value);
+      current.others = kept.length === 0 ? undefined : kept;
+    }
     for (let i = path.length - 1; i >= 0; i--) {
       const [parent, level] = path[i]!;
       const child = childrenOf(parent).get(level)!;
-      if (valuesOf(child).size > 0 || childrenOf(child).size > 0) break;
+      if (valuesOf(child).length > 0 || childrenOf(child).size > 0) break;
       parent.children!.delete(level);
     }
   }

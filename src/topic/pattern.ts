@@ -72,16 +72,52 @@ export function parsePattern(pattern: string): TopicPattern {
     const detail = filter === pattern ? problem.detail : `${problem.detail}; the filter is "${filter}"`;
     throw new InvalidTopicError('pattern', pattern, problem.rule, detail);
   }
-  const extractLevels = names.length === 0 ? noParams : extractor(names, indexes, levels);
+  const readers = names.length === 0 ? NO_READERS : readersFor(names, indexes, levels);
   return Object.freeze({
     pattern,
     filter,
     group,
     subscriptionFilter,
-    paramNames: Object.freeze(names),
-    extractLevels,
-    extract: names.length === 0 ? noParams : (topic: string) => extractLevels(topic.split('/')),
+    paramNames: readers.names,
+    extractLevels: readers.extractLevels,
+    extract: readers.extract,
   });
+}
+
+/** How a pattern reads its parameters: the same for every pattern with the same names at the same levels. */
+interface Readers {
+  readonly names: readonly string[];
+  readonly extractLevels: (levels: readonly string[]) => Record<string, string>;
+  readonly extract: (topic: string) => Record<string, string>;
+}
+
+const NO_READERS: Readers = { names: Object.freeze([]), extractLevels: noParams, extract: noParams };
+
+/**
+ * Readers shared by shape (names, their levels, whether the last is `#`): an app's thousands
+ * of handlers mostly repeat a few shapes (`+deviceId/…`), so they share the closures and the
+ * frozen name list instead of holding one set each. Bounded by the number of distinct shapes.
+ */
+const shapes = new Map<string, Readers>();
+
+function readersFor(
+  names: readonly string[],
+  indexes: readonly number[],
+  filterLevels: readonly string[],
+): Readers {
+  const rest = filterLevels[indexes[indexes.length - 1]!] === '#';
+  const key = `${names.join('/')}|${indexes.join('/')}|${rest ? '#' : '+'}`;
+  let readers = shapes.get(key);
+  if (readers === undefined) {
+    const extractLevels = extractor(names, indexes, rest);
+    readers = {
+      names: Object.freeze([...names]),
+      extractLevels,
+      extract: (topic: string) => extractLevels(topic.split('/')),
+    };
+    shapes.set(key, readers);
+  }
+  return readers;
 }
 
 function checkName(pattern: string, name: string, seen: readonly string[]): void {
@@ -98,9 +134,8 @@ function checkName(pattern: string, name: string, seen: readonly string[]): void
 }
 
 /** A function reading each name from its level; a `#name` takes the rest of the levels. */
-function extractor(names: readonly string[], indexes: readonly number[], filterLevels: readonly string[]) {
+function extractor(names: readonly string[], indexes: readonly number[], rest: boolean) {
   const count = names.length;
-  const rest = filterLevels[indexes[count - 1]!] === '#';
   const single = rest ? count - 1 : count;
   const restIndex = indexes[count - 1]!;
   return (levels: readonly string[]): Record<string, string> => {

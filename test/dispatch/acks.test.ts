@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IPublishPacket } from 'mqtt';
 import { AckQueue, type AckTransport } from '../../src/dispatch/acks.js';
-import { KeyedSequencer } from '../../src/dispatch/ordering.js';
-import { deferred } from '../helpers/wait.js';
 
 class FakeTransport implements AckTransport {
   generation = 0;
@@ -57,6 +55,17 @@ describe('AckQueue', () => {
     assert.deepEqual(transport.sent, [[1, 0]]);
   });
 
+  it('skips a ticket given up (no ack sent) without holding the acks behind it', () => {
+    const transport = new FakeTransport();
+    const queue = new AckQueue(transport);
+    const [first, second] = [1, 2].map((id) => queue.enqueue(packet(id)));
+    queue.settle(second!);
+    assert.deepEqual(transport.sent, []);
+    queue.skip(first!);
+    assert.deepEqual(transport.sent, [[2, 0]]);
+    assert.equal(queue.pending, 0);
+  });
+
   it('keeps memory flat over many tickets', () => {
     const transport = new FakeTransport();
     const queue = new AckQueue(transport);
@@ -69,39 +78,6 @@ describe('AckQueue', () => {
     assert.deepEqual(
       transport.sent.slice(0, 3).map(([id]) => id),
       [0, 1, 2],
-    );
-  });
-});
-
-describe('KeyedSequencer', () => {
-  it('runs one key in order and different keys concurrently', async () => {
-    const sequencer = new KeyedSequencer();
-    const log: string[] = [];
-    const gateA = deferred();
-    const a1 = sequencer.run('a', async () => {
-      log.push('a1 start');
-      await gateA.promise;
-      log.push('a1 end');
-    });
-    const a2 = sequencer.run('a', () => {
-      log.push('a2');
-    });
-    const b1 = sequencer.run('b', () => {
-      log.push('b1');
-    });
-    assert.equal(sequencer.waiting, 1);
-    assert.deepEqual(log, ['a1 start', 'b1']);
-    gateA.resolve();
-    await Promise.all([a1, a2, b1]);
-    assert.deepEqual(log, ['a1 start', 'b1', 'a1 end', 'a2']);
-    assert.equal(sequencer.waiting, 0);
-  });
-
-  it('returns a synchronous result at once when nothing of its key runs', () => {
-    const sequencer = new KeyedSequencer();
-    assert.equal(
-      sequencer.run('k', () => 42),
-      42,
     );
   });
 });

@@ -18,7 +18,8 @@ import { installPlan } from './install-commands.js';
  * docs/*.md is written into ONE new project made exactly as the README's Install section says
  * (`npm init`, `tsc --init` defaults: strict, exactOptionalPropertyTypes, verbatimModuleSyntax…),
  * with the packed library installed, and compiled by that project's `tsc`. The Quick start and the
- * README's first sample are then run against an embedded broker and must handle a message.
+ * README's first sample are then run against an embedded broker and must handle a message, and the
+ * testing sample runs under `node --test`.
  */
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -221,6 +222,16 @@ describe('docs: every TypeScript block of README.md and docs/*.md', () => {
     } finally {
       await app.terminate();
     }
+  });
+
+  it('runs the testing sample with node --test: it passes', async () => {
+    const sample = snippets.find(
+      (s) => s.block.file === 'README.md' && s.block.heading === 'Testing your controllers',
+    );
+    assert.ok(sample, 'no block under "Testing your controllers"');
+    const output = await shell(`node --test ${sample.path.replace(/\.ts$/, '.js')}`, project, 60_000);
+    assert.match(output, /# pass 1\b/, output);
+    assert.match(output, /# fail 0\b/, output);
   });
 
   it("runs the README's first sample: it handles a message and its route publishes", async () => {

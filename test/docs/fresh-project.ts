@@ -7,11 +7,15 @@ import type { InstallPlan } from './install-commands.js';
 
 const run = promisify(execFile);
 
-/** The environment of a user's shell: without the `npm_*` variables of the `npm test` we run under. */
+/**
+ * The environment of a user's shell: without the `npm_*` variables of the `npm test` we run
+ * under, nor `NODE_TEST_CONTEXT` (with it, a `node --test` started here runs nothing).
+ */
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('npm_') && key !== 'INIT_CWD' && key !== 'NODE_OPTIONS') env[key] = value;
+    if (key.startsWith('npm_') || ['INIT_CWD', 'NODE_OPTIONS', 'NODE_TEST_CONTEXT'].includes(key)) continue;
+    env[key] = value;
   }
   return { ...env, ...extra };
 }

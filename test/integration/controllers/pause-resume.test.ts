@@ -15,6 +15,7 @@ import {
 import { brokerSuite } from '../../helpers/broker-suite.js';
 import { Recorder } from '../../helpers/recorder.js';
 import { targets } from '../../helpers/targets.js';
+import { onceEvent } from '../../helpers/wait.js';
 
 /** `service.pause()` / `resume()` of controller @Topics, and `unsubscribe()` of one, against real brokers. */
 
@@ -121,6 +122,31 @@ for (const target of targets) {
       await publisher.publishAsync('pz/a/temperature', '1', { qos: 1 });
       await barrier(publisher);
       assert.deepEqual(handled.calls, []);
+      await app.service.resume(Sensors);
+      await publisher.publishAsync('pz/b/temperature', '2', { qos: 1 });
+      await handled.waitFor(1);
+      assert.deepEqual(handled.calls, ['temperature b']);
+    });
+
+    it('stays paused across a reconnect, also when paused offline with a session the broker kept', async () => {
+      reset();
+      const app = create({ clientId: `pause-offline-${process.pid}-${Date.now()}`, clean: false });
+      await app.start();
+      const down = onceEvent(app.connection, 'disconnect', 5000);
+      app.service.client!.stream.destroy();
+      await down;
+      const back = onceEvent<{ sessionPresent: boolean }>(app.connection, 'connect', 10_000, {
+        rejectOnError: false,
+      });
+      // Offline: the broker still holds pz/+/… in the session; the UNSUBSCRIBE goes out on reconnect.
+      assert.deepEqual((await app.service.pause(Sensors)).sort(), ['pz/+/humidity', 'pz/+/temperature']);
+      assert.equal((await back).sessionPresent, true);
+      const { publisher } = suite;
+      await publisher.publishAsync('pz/a/temperature', '1', { qos: 1 });
+      await barrier(publisher);
+      assert.deepEqual(handled.calls, []);
+      assert.deepEqual(unmatched.calls, [], 'the broker kept sending a filter paused while offline');
+
       await app.service.resume(Sensors);
       await publisher.publishAsync('pz/b/temperature', '2', { qos: 1 });
       await handled.waitFor(1);
