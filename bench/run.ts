@@ -21,6 +21,7 @@ const SUITES: readonly Suite[] = [
   // Written by the topic engine's branch (bench/dispatch.ts); skipped, and reported so, when absent.
   { name: 'dispatch', module: './dispatch.js' },
   { name: 'hot-path', module: './hot-path.js' },
+  { name: 'middleware', module: './middleware.js' },
   { name: 'e2e', module: './e2e.js' },
   { name: 'ack', module: './e2e-ack.js' },
   { name: 'memory', module: './memory.js' },

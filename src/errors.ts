@@ -255,3 +255,10 @@ const REASONS: Readonly<Record<number, string>> = {
 export function reasonName(code: number): string {
   return REASONS[code] ?? 'failure';
 }
+
+/** Middleware broke the rules of the chain (called `next()` twice), or was given where it cannot run. */
+export class MqttMiddlewareError extends MqttError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_MQTT_MIDDLEWARE', options);
+  }
+}

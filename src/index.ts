@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 
-export { createMqttApp, MqttApp } from './app/app.js';
+export { createMqttApp, MqttApp, type MqttPlugin } from './app/app.js';
 export { DEAD_LETTER_PROPERTIES, type DeadLetterEnvelope } from './app/dead-letter.js';
 export type { ControllerContainer, MqttAppOptions } from './app/options.js';
 export { MqttConfig, type MqttConfigInput, redactUrl, TlsConfig, WillConfig } from './client/config.js';
@@ -20,7 +20,7 @@ export {
 export { MqttController } from './decorators/mqtt-controller.js';
 export { Ctx, Packet, Params, Payload, TopicName, TopicParam } from './decorators/params.js';
 export { Topic } from './decorators/topic.js';
-export { MqttContext, type TopicParams } from './dispatch/context.js';
+export { MqttContext, type MqttRouteInfo, type MqttState, type TopicParams } from './dispatch/context.js';
 export type { FlowStats } from './dispatch/dispatcher.js';
 export {
   type MqttEventMap,
@@ -30,7 +30,15 @@ export {
 } from './dispatch/events.js';
 export type { MessageHandler } from './dispatch/handler.js';
 export type { HookArgs, PublishEvent, SubscribeEvent, UnsubscribeEvent } from './dispatch/hooks.js';
+export type {
+  MiddlewareLike,
+  MqttMiddleware,
+  MqttMiddlewareClass,
+  Next,
+} from './dispatch/middleware.js';
 export type { Ordering } from './dispatch/ordering.js';
+export type { MiddlewareContainer } from './dispatch/pipeline.js';
+export { UseMiddleware } from './dispatch/use-middleware.js';
 export * from './errors.js';
 export {
   type MqttHealthOptions,
@@ -61,10 +69,12 @@ export type { UserProperties } from './payload/message.js';
 export { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from './payload/reply-properties.js';
 export {
   MqttService,
+  type OnTopicOptions,
   type PublishResult,
   type RuntimeSubscribeOptions,
   type SubscribeResult,
 } from './service/mqtt-service.js';
+export type { OutgoingPublish, PublishInterceptor } from './service/publish-interceptor.js';
 export { MqttRemoteError } from './service/remote-error.js';
 export { MqttReply } from './service/reply-message.js';
 export { REPLY_TOPIC_ROOT, type RequestOptions } from './service/requester.js';

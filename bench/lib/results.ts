@@ -55,6 +55,7 @@ const SHOWN: Record<string, readonly string[]> = {
   dispatch: ['n', 'trieOpsPerSec', 'linearOpsPerSec', 'ratio'],
   e2e: ['qos', 'candidate', 'msgPerSec', 'ratioToRaw', 'msgPerCpuSec', 'cpuRatioToRaw', 'lost'],
   'hot-path': ['candidate', 'nsPerMessage', 'overheadNs'],
+  middleware: ['candidate', 'nsPerMessage', 'overheadNs'],
   latency: ['qos', 'candidate', 'ratePerSec', 'p50Ms', 'p99Ms', 'lost'],
   ack: ['handler', 'ack', 'msgPerSec', 'ratioToAuto', 'cpuRatioToAuto', 'lost'],
   memory: [

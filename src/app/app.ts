@@ -1,14 +1,23 @@
 import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/config.js';
-import { type ConnectInfo, Connection } from '../client/connection.js';
+import { type ConnectInfo, Connection, type PacketSink } from '../client/connection.js';
 import type { PublishOptions } from '../client/publish-options.js';
 import { Subscriber } from '../client/subscriber.js';
 import { SubscriptionTable } from '../client/subscriptions.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { forwardEvents, MqttEvents } from '../dispatch/events.js';
-import { compileMethod } from '../dispatch/handler.js';
+import { compileMethod, compileMethodCall } from '../dispatch/handler.js';
 import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from '../dispatch/hooks.js';
+import type { MiddlewareLike, MqttMiddleware } from '../dispatch/middleware.js';
+import { MiddlewareResolver, withMiddleware } from '../dispatch/pipeline.js';
 import { type Route, Router } from '../dispatch/router.js';
-import { MqttConnectionError, MqttDefinitionError, MqttError, MqttSubscriptionError } from '../errors.js';
+import { controllerMiddleware, decoratedMethods, methodMiddleware } from '../dispatch/use-middleware.js';
+import {
+  MqttConnectionError,
+  MqttDefinitionError,
+  MqttError,
+  MqttMiddlewareError,
+  MqttSubscriptionError,
+} from '../errors.js';
 import { consoleLogger, loggableError, type MqttLogger, payloadPreview } from '../logger.js';
 import { type ControllerDefinition, defineController } from '../metadata/definitions.js';
 import {
@@ -25,10 +34,28 @@ import type { AckMode, Constructable, DtoValidatorOptions } from '../metadata/ty
 import { isDtoType } from '../payload/decode.js';
 import { loadDtoModules } from '../payload/dto-modules.js';
 import { MqttService } from '../service/mqtt-service.js';
+import type { PublishInterceptor } from '../service/publish-interceptor.js';
+import { splitSharedFilter } from '../topic/index.js';
 import { DeadLetters } from './dead-letter.js';
 import { APP_OPTION_RULES, type MqttAppOptions } from './options.js';
 import { Pausing } from './pausing.js';
 import { Replier } from './reply.js';
+
+/**
+ * What `use()` takes besides middleware: a plug-in bundling middleware around handlers and an
+ * interceptor around publishes (tracing does both).
+ */
+export interface MqttPlugin {
+  readonly middleware?: MiddlewareLike;
+  readonly publish?: PublishInterceptor;
+  /** Called once by `use()` with the app (e.g. to read its client id). */
+  readonly install?: (app: MqttApp) => void;
+}
+
+/** @internal What tests may replace: the connection (an in-memory one, in `createTestApp`). */
+export interface MqttAppInternals {
+  readonly connection?: (config: MqttConfig, sink: PacketSink, logger: MqttLogger) => Connection;
+}
 
 type Publish = (topic: string, payload: unknown, options: PublishOptions) => Promise<unknown>;
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -66,6 +93,12 @@ export class MqttApp {
   readonly shareGroup: string | undefined;
   readonly deadLetters: DeadLetters;
   readonly replier: Replier;
+  /** Resolves middleware classes (from the container, else `new`), one instance per class. */
+  readonly middlewareResolver: MiddlewareResolver;
+  /** Interceptors around every publish (`use(plugin)`), outermost first. */
+  readonly publishInterceptors: PublishInterceptor[] = [];
+  private readonly middlewareList: MiddlewareLike[] = [];
+  private resolvedMiddleware: MqttMiddleware[] | undefined;
   /** Controller subscriptions the broker refused after `start()` resolved (a late SUBACK): `/health` reports them. */
   readonly subscriptionErrors: MqttSubscriptionError[] = [];
   /** The app-wide `handlerTimeout` (ms), if any. */
@@ -81,7 +114,11 @@ export class MqttApp {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly options: MqttAppOptions = {}) {
+  constructor(
+    private readonly options: MqttAppOptions = {},
+    /** @internal How the connection is made (`koa-mqtt/testing` puts an in-memory one here). */
+    internals: MqttAppInternals = {},
+  ) {
     checkOptions('createMqttApp', APP_OPTION_RULES, options);
     this.config = options.config ?? MqttConfig.from(pickConfig(options));
     this.logger = options.logger ?? consoleLogger;
@@ -111,6 +148,8 @@ export class MqttApp {
         ),
       );
     }
+    this.middlewareResolver = new MiddlewareResolver(options.container);
+    for (const item of options.middleware ?? []) this.use(item);
     this.shareGroup = resolveShareGroup(options.shareGroup);
     this.definitions = (options.controllers ?? []).map((target) =>
       defineController(target, { shareGroup: this.shareGroup }),
@@ -150,11 +189,13 @@ export class MqttApp {
         }
       },
     });
-    const connection = new Connection(this.config, this.dispatcher.onPacket, this.logger, {
-      incomingStore: options.incomingStore,
-      outgoingStore: options.outgoingStore,
-      receiveMaximum: receiveMaximumFor(maxInFlight, maxQueued),
-    });
+    const connection =
+      internals.connection?.(this.config, this.dispatcher.onPacket, this.logger) ??
+      new Connection(this.config, this.dispatcher.onPacket, this.logger, {
+        incomingStore: options.incomingStore,
+        outgoingStore: options.outgoingStore,
+        receiveMaximum: receiveMaximumFor(maxInFlight, maxQueued),
+      });
     this.connection = connection;
     this.router.identifiers = () => connection.subscriptionIdsAvailable;
     forwardEvents(this, this.events);
@@ -173,6 +214,39 @@ export class MqttApp {
     );
     this.pausing = new Pausing(this.definitions, this.router, this.subscriber, this.deadLetters);
     this.service = new MqttService(this);
+  }
+
+  /**
+   * Adds app-wide middleware, run around every handler (controller and runtime ones) before
+   * the controller's and the method's, in the order added; or a plug-in (`{ middleware, publish }`).
+   * Only before `start()` and before the first runtime `subscribe`/`onTopic`: chains are
+   * compiled once per route.
+   */
+  use(middleware: MiddlewareLike | MqttPlugin): this {
+    if (this.resolvedMiddleware) {
+      throw new MqttMiddlewareError(
+        'use() must be called before start() and before the first service.subscribe()/onTopic() with a handler: middleware chains are compiled once per route',
+      );
+    }
+    if (typeof middleware === 'function') this.middlewareList.push(middleware);
+    else if (typeof middleware === 'object' && middleware !== null) {
+      middleware.install?.(this);
+      if (middleware.middleware) this.middlewareList.push(middleware.middleware);
+      if (middleware.publish) this.publishInterceptors.push(middleware.publish);
+      if (!middleware.middleware && !middleware.publish)
+        throw new MqttMiddlewareError('use(plugin): the plug-in has neither middleware nor publish');
+    } else {
+      throw new MqttMiddlewareError(
+        `use() takes a middleware function, a middleware class or a plug-in, got ${middleware === null ? 'null' : typeof middleware}`,
+      );
+    }
+    return this;
+  }
+
+  /** The app-wide middleware, resolved; from the first call on, `use()` is closed. */
+  appMiddleware(): readonly MqttMiddleware[] {
+    this.resolvedMiddleware ??= this.middlewareResolver.resolve(this.middlewareList, 'use()');
+    return this.resolvedMiddleware;
   }
 
   get running(): boolean {
@@ -257,8 +331,20 @@ export class MqttApp {
   /** Instances from the container (or `new`), compiled handlers, routes and subscriptions. */
   private mountControllers(): Array<Promise<number>> {
     const granted: Array<Promise<number>> = [];
+    const appMiddleware = this.appMiddleware();
     for (const definition of this.definitions) {
       const instance = this.instantiate(definition.target as Constructable);
+      const controller = this.middlewareResolver.resolve(
+        controllerMiddleware(definition.target),
+        `@UseMiddleware on ${definition.name}`,
+      );
+      const handled = new Set(definition.handlers.map((h) => h.method));
+      for (const method of decoratedMethods(definition.target)) {
+        if (!handled.has(method))
+          throw new MqttDefinitionError(
+            `${definition.name}.${method} has @UseMiddleware but no @Topic(): middleware runs around topic handlers only`,
+          );
+      }
       for (const handler of definition.handlers) {
         const compiled = compileMethod(
           instance,
@@ -268,13 +354,36 @@ export class MqttApp {
           this.validation,
           this.logger,
         );
+        const middleware = [
+          ...appMiddleware,
+          ...controller,
+          ...this.middlewareResolver.resolve(
+            methodMiddleware(definition.target, handler.method),
+            `@UseMiddleware on ${handler.name}`,
+          ),
+        ];
+        const call =
+          middleware.length > 0
+            ? compileMethodCall(
+                instance,
+                handler.method,
+                handler.name,
+                handler.record.params,
+                this.validation,
+              )
+            : undefined;
         for (const route of handler.routes) {
           const filter = route.subscriptionFilter;
           const paused = this.pausing.pausedEarly(definition.target, filter, route.pattern.filter);
           // A route paused before start() is mounted without subscribing; resume() subscribes it.
           const added = paused ? undefined : this.subscriber.add(filter, route.subscription, 'controller');
           const mounted: Route = {
-            handler: compiled,
+            handler: call
+              ? withMiddleware(compiled, middleware, call, {
+                  filter: route.pattern.filter,
+                  shareGroup: splitSharedFilter(route.subscriptionFilter).group,
+                })
+              : compiled,
             pattern: route.pattern,
             subscription: added?.subscription,
             ack: route.ack ?? this.ack,

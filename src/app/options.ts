@@ -1,6 +1,7 @@
 import type { IStore } from 'mqtt';
 import type { MqttConfig, MqttConfigInput } from '../client/config.js';
 import type { HookArgs } from '../dispatch/hooks.js';
+import type { MiddlewareLike } from '../dispatch/middleware.js';
 import type { Ordering } from '../dispatch/ordering.js';
 import type { MqttLogger } from '../logger.js';
 import type { Overflow } from '../metadata/flow-options.js';
@@ -20,6 +21,11 @@ export interface MqttAppOptions extends MqttConfigInput {
   controllers?: Constructable[] | undefined;
   /** Resolves controllers (constructor injection); without one, controllers are created with `new`. */
   container?: ControllerContainer | undefined;
+  /**
+   * App-wide middleware around every handler (see `MqttApp.use`), in order; also resolves
+   * middleware classes from `container`.
+   */
+  middleware?: MiddlewareLike[] | undefined;
   /** pino-shaped logger; default: warnings and errors to stderr. */
   logger?: MqttLogger | undefined;
   /**
@@ -110,6 +116,10 @@ export const APP_OPTION_RULES = {
     test: (v) => Array.isArray(v) && v.every((c) => typeof c === 'function'),
   },
   container: { text: "a container with a get(Class) method (typedi's Container)", test: hasMethods('get') },
+  middleware: {
+    text: 'an array of middleware functions (ctx, next) or classes with use(ctx, next)',
+    test: (v) => Array.isArray(v) && v.every((m) => typeof m === 'function'),
+  },
   logger: {
     text: 'a logger with debug, info, warn and error methods (pino)',
     test: hasMethods('debug', 'info', 'warn', 'error'),

@@ -10,6 +10,7 @@ import { asError, type Hooks } from './hooks.js';
 import { Lane } from './lane.js';
 import type { DispatchObserver } from './observer.js';
 import type { Ordering } from './ordering.js';
+import { contextOfFailure } from './pipeline.js';
 import { Redeliveries } from './redeliveries.js';
 import type { Route, Router, Selection } from './router.js';
 import { Scheduler } from './scheduler.js';
@@ -168,6 +169,7 @@ export class Dispatcher {
     const every = selection.first && this.hooks.has('everyMessage');
     const jobs = routes.length + (fallback ? 1 : 0) + (every ? 1 : 0);
     if (jobs === 0) {
+      this.observer?.handled?.(message, true);
       // Once one ack waits, every later one queues behind it: acks go out in arrival order.
       if (qos > 0 && this.acks.pending > 0) {
         this.acks.settle(this.acks.enqueue(packet));
@@ -278,8 +280,10 @@ export class Dispatcher {
     this.scheduler.finish(job);
     const delivery = job.delivery;
     if (!ok) delivery.ok = false;
-    if (--delivery.unsettled === 0 && !delivery.ackOnStart)
-      this.settleAcks(delivery, delivery.ok ? 0 : HANDLER_FAILED);
+    if (--delivery.unsettled === 0) {
+      if (!delivery.ackOnStart) this.settleAcks(delivery, delivery.ok ? 0 : HANDLER_FAILED);
+      this.observer?.handled?.(delivery.message, delivery.ok);
+    }
     if (this.scheduler.running === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -345,7 +349,7 @@ export class Dispatcher {
   }
 
   private succeed(route: Route, message: InboundMessage, value: unknown, t0: number): true {
-    if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, undefined);
+    if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, undefined, value);
     this.options.afterHandler?.(message, route, value, undefined);
     return true;
   }
@@ -353,7 +357,8 @@ export class Dispatcher {
   private fail(error: Error, route: Route, message: InboundMessage, params: TopicParams, t0: number): false {
     if (t0 >= 0) this.observer?.settled(route, message, performance.now() - t0, error);
     this.options.afterHandler?.(message, route, undefined, error);
-    void this.hooks.error(error, new MqttContext(message, params, route.handler!.name));
+    const ctx = contextOfFailure(error) ?? new MqttContext(message, params, route.handler!.name);
+    void this.hooks.error(error, ctx);
     return false;
   }
 

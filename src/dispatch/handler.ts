@@ -11,10 +11,15 @@ export interface CompiledHandler {
   readonly name: string;
   /** Calls the handler; returns what it returned (a Promise for async handlers). Throws what it throws. */
   invoke(message: InboundMessage, params: TopicParams): unknown;
+  /** The handler this one wraps (with its middleware): the same method, for deduplication. */
+  readonly of?: CompiledHandler;
 }
 
-/** A handler function as `MqttService.subscribe` / `onTopic` take it. */
-export type MessageHandler = (ctx: MqttContext) => unknown;
+/**
+ * A handler function as `MqttService.subscribe` / `onTopic` take it; `P` types `ctx.params`
+ * (`TopicParamsOf<'devices/+id'>` is `{ readonly id: string }`).
+ */
+export type MessageHandler<P extends TopicParams = TopicParams> = (ctx: MqttContext<P>) => unknown;
 
 type Resolver = (message: InboundMessage, params: TopicParams, name: string) => unknown;
 
@@ -68,6 +73,37 @@ export function compileMethod(
       for (let i = 0; i < arity; i++) args[i] = resolvers[i]!(message, values, name);
       return fn.apply(instance, args);
     },
+  };
+}
+
+/**
+ * The same method, called with a context that already exists (the one its middleware saw):
+ * `@Ctx()` gives that context (and its `state`), other parameters resolve from its message.
+ * Compiled only for handlers that have middleware.
+ */
+export function compileMethodCall(
+  instance: object,
+  method: string,
+  name: string,
+  params: readonly ParamRecord[],
+  validator: DtoValidatorOptions | false,
+): (ctx: MqttContext) => unknown {
+  const fn = (instance as Record<string, unknown>)[method];
+  if (typeof fn !== 'function') throw new MqttDefinitionError(`${name} is not a method`);
+  if (params.length === 0) return (ctx) => fn.call(instance, ctx);
+  const arity = Math.max(...params.map((p) => p.index)) + 1;
+  const resolvers: Array<(ctx: MqttContext) => unknown> = new Array(arity).fill(() => undefined);
+  for (const param of params) {
+    if (param.kind === 'context') resolvers[param.index] = (ctx) => ctx;
+    else {
+      const resolve = resolverFor(param, validator);
+      resolvers[param.index] = (ctx) => resolve(ctx.message, ctx.params, name);
+    }
+  }
+  return (ctx) => {
+    const args = new Array<unknown>(arity);
+    for (let i = 0; i < arity; i++) args[i] = resolvers[i]!(ctx);
+    return fn.apply(instance, args);
   };
 }
 

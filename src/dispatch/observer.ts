@@ -10,8 +10,13 @@ export interface DispatchObserver {
   received(message: InboundMessage): void;
   /** A handler is about to run for `message`. */
   started(route: Route, message: InboundMessage): void;
-  /** That handler returned (or its Promise settled) `ms` after it started; `error` if it failed. */
-  settled(route: Route, message: InboundMessage, ms: number, error: Error | undefined): void;
+  /**
+   * That handler returned (or its Promise settled) `ms` after it started; `error` if it failed,
+   * else `value`, what it returned.
+   */
+  settled(route: Route, message: InboundMessage, ms: number, error: Error | undefined, value?: unknown): void;
+  /** Every handler this copy of the message reached (and the `@OnMessage` fallback) settled. */
+  handled?(message: InboundMessage, ok: boolean): void;
 }
 
 /** Where the dispatcher keeps its observer. */
@@ -28,8 +33,17 @@ class FanOut implements DispatchObserver {
   started(route: Route, message: InboundMessage): void {
     for (const o of this.list) o.started(route, message);
   }
-  settled(route: Route, message: InboundMessage, ms: number, error: Error | undefined): void {
-    for (const o of this.list) o.settled(route, message, ms, error);
+  settled(
+    route: Route,
+    message: InboundMessage,
+    ms: number,
+    error: Error | undefined,
+    value?: unknown,
+  ): void {
+    for (const o of this.list) o.settled(route, message, ms, error, value);
+  }
+  handled(message: InboundMessage, ok: boolean): void {
+    for (const o of this.list) o.handled?.(message, ok);
   }
 }
 

@@ -110,12 +110,17 @@ function carries(ids: number | readonly number[], id: number): boolean {
 function dedupeHandlers(routes: Route[]): void {
   if (routes.length < 2) return;
   for (let i = routes.length - 1; i > 0; i--) {
-    const handler = routes[i]!.handler;
+    const handler = origin(routes[i]!.handler!);
     for (let j = 0; j < i; j++) {
-      if (routes[j]!.handler === handler) {
+      if (origin(routes[j]!.handler!) === handler) {
         routes.splice(i, 1);
         break;
       }
     }
   }
+}
+
+/** Routes of one method with middleware have a wrapper each (their route differs): compare what they wrap. */
+function origin(handler: CompiledHandler): CompiledHandler {
+  return handler.of ?? handler;
 }

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { ListenOptions } from 'node:net';
 import type Koa from 'koa';
-import { createMqttApp, type MqttApp } from '../app/app.js';
+import { createMqttApp, type MqttApp, type MqttPlugin } from '../app/app.js';
 import type { MqttAppOptions } from '../app/options.js';
+import type { MiddlewareLike } from '../dispatch/middleware.js';
 import { MqttError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import { checkOptions, type Rule, rules } from '../metadata/option-rules.js';
@@ -27,6 +28,11 @@ export interface MqttKoaHandle {
   readonly app: MqttApp;
   /** The same instance as `ctx.mqtt` and, with a container, `Container.get(MqttService)`. */
   readonly service: MqttService;
+  /**
+   * Adds app-wide middleware `(ctx, next)` around every MQTT handler (or a middleware class, or a
+   * plug-in such as `otel()`), like Koa's `app.use`. Before `start()`/`listen()` only. Chainable.
+   */
+  use(middleware: MiddlewareLike | MqttPlugin): MqttKoaHandle;
   /** Connects and subscribes every controller topic. Idempotent. */
   start(): Promise<void>;
   /**
@@ -117,14 +123,19 @@ export function useMqtt(app: Koa, options: UseMqttOptions = {}): MqttKoaHandle {
     }
   };
 
-  return {
+  const handle: MqttKoaHandle = {
     app: mqtt,
     service: mqtt.service,
+    use: (middleware) => {
+      mqtt.use(middleware);
+      return handle;
+    },
     start: () => mqtt.start(),
     stop,
     listen: listen as MqttKoaHandle['listen'],
     attach,
   };
+  return handle;
 }
 
 /** Creates the HTTP server, attaches it, and resolves once it listens (rejects on e.g. EADDRINUSE). */

@@ -3,7 +3,9 @@ import type { ProtocolVersion } from '../client/connection.js';
 import type { PublishOptions } from '../client/publish-options.js';
 import type { SubscriptionInfo } from '../client/subscriptions.js';
 import type { MqttEvents } from '../dispatch/events.js';
-import { compileFunction, type MessageHandler } from '../dispatch/handler.js';
+import { type CompiledHandler, compileFunction, type MessageHandler } from '../dispatch/handler.js';
+import type { MiddlewareLike } from '../dispatch/middleware.js';
+import { withMiddleware } from '../dispatch/pipeline.js';
 import type { Route } from '../dispatch/router.js';
 import { MqttOptionError, MqttProtocolError, MqttUsageError, quote } from '../errors.js';
 import { resolveSubscription } from '../metadata/definitions.js';
@@ -17,25 +19,37 @@ import {
 } from '../metadata/option-rules.js';
 import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
 import { encodePayload } from '../payload/encode.js';
-import { parsePattern, shareFilter, validateTopicName } from '../topic/index.js';
+import {
+  parsePattern,
+  shareFilter,
+  splitSharedFilter,
+  type TopicParamsOf,
+  type TopicPattern,
+  validateTopicName,
+} from '../topic/index.js';
+import { intercept } from './publish-interceptor.js';
 import { checkPublishOptions, checkTopicAlias } from './publish-properties.js';
+import type { PublishResult } from './publish-result.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
 import type { MqttServiceHost, PauseTarget } from './service-host.js';
 
-export interface PublishResult {
-  readonly topic: string;
-  readonly qos: QoS;
-  /** Packet identifier of a QoS 1/2 publish (Flask-MQTT's `mid`). */
-  readonly messageId: number | undefined;
-}
+export type { PublishResult } from './publish-result.js';
 
 export interface RuntimeSubscribeOptions extends SubscriptionOptions {
   readonly ack?: AckMode | undefined;
+  /** Middleware around this handler, after the app's (`use`); see docs/middleware.md. */
+  readonly middleware?: readonly MiddlewareLike[] | undefined;
   /** Most runs of this handler at once (within the app's `maxInFlight`). Default: no limit of its own. */
   readonly concurrency?: number | undefined;
   /** ms after which a run of this handler fails with `MqttHandlerTimeoutError`; 0: none. Default: the app's. */
   readonly handlerTimeout?: number | undefined;
+}
+
+/** Options of `onTopic`. */
+export interface OnTopicOptions {
+  /** Middleware around this handler, after the app's (`use`). */
+  readonly middleware?: readonly MiddlewareLike[] | undefined;
 }
 
 export interface SubscribeResult {
@@ -108,7 +122,17 @@ export class MqttService {
    * acknowledged it (QoS 1/2) or it was written (QoS 0). An invalid topic rejects with
    * `InvalidTopicError`, an invalid option with `MqttOptionError`, and nothing is sent.
    */
-  async publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+  publish(topic: string, payload?: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+    const interceptors = this.app.publishInterceptors;
+    if (interceptors.length === 0) return this.send(topic, payload, options);
+    return intercept(
+      interceptors,
+      { topic, payload, options, protocolVersion: this.app.connection.protocolVersion },
+      (intercepted) => this.send(topic, payload, intercepted),
+    );
+  }
+
+  private async send(topic: string, payload: unknown, options: PublishOptions): Promise<PublishResult> {
     validateTopicName(topic);
     const where = () => `publish(${quote(topic)})`;
     checkPublishOptions(where, options);
@@ -152,9 +176,9 @@ export class MqttService {
    * handler, messages reach handlers added with `onTopic` or the `@OnMessage` fallback.
    * Works before `start()` and while offline: resolves once the broker acknowledged it.
    */
-  async subscribe(
-    filter: string,
-    handler?: MessageHandler,
+  async subscribe<F extends string>(
+    filter: F,
+    handler?: MessageHandler<TopicParamsOf<F>>,
     options: RuntimeSubscribeOptions = {},
   ): Promise<SubscribeResult> {
     const where = `subscribe(${showPattern(filter)})`;
@@ -182,7 +206,9 @@ export class MqttService {
     const handlerTimeout = timeoutOption('subscribe handlerTimeout', options.handlerTimeout);
     const added = this.app.subscriber.add(subscriptionFilter, resolveSubscription(options), 'runtime');
     const route: Route = {
-      handler: handler ? compileFunction(handler, filter) : undefined,
+      handler: handler
+        ? this.compile(handler as MessageHandler, filter, pattern, subscriptionFilter, options.middleware)
+        : undefined,
       pattern,
       subscription: added.subscription,
       ack: options.ack ?? this.app.ack,
@@ -261,11 +287,21 @@ export class MqttService {
    * `on_topic`): it runs for messages that some other subscription brings. Returns a
    * function that removes it.
    */
-  onTopic(filter: string, handler: MessageHandler): () => void {
+  onTopic<F extends string>(
+    filter: F,
+    handler: MessageHandler<TopicParamsOf<F>>,
+    options: OnTopicOptions = {},
+  ): () => void {
     const pattern = parsePattern(filter);
     checkValue(`onTopic(${quote(filter)})`, 'handler', handler, rules.function);
     const route: Route = {
-      handler: compileFunction(handler, filter),
+      handler: this.compile(
+        handler as MessageHandler,
+        filter,
+        pattern,
+        pattern.subscriptionFilter,
+        options.middleware,
+      ),
       pattern,
       subscription: undefined,
       ack: this.app.ack,
@@ -274,6 +310,25 @@ export class MqttService {
     return () => {
       this.app.router.remove(route);
     };
+  }
+
+  /** A runtime handler, wrapped in the app's middleware and its own when there is any. */
+  private compile(
+    handler: MessageHandler,
+    filter: string,
+    pattern: TopicPattern,
+    subscriptionFilter: string,
+    own: readonly MiddlewareLike[] | undefined,
+  ): CompiledHandler {
+    const compiled = compileFunction(handler, filter);
+    const middleware = [
+      ...this.app.appMiddleware(),
+      ...this.app.middlewareResolver.resolve(own ?? [], `middleware of ${JSON.stringify(filter)}`),
+    ];
+    return withMiddleware(compiled, middleware, handler, {
+      filter: pattern.filter,
+      shareGroup: splitSharedFilter(subscriptionFilter).group,
+    });
   }
 
   /**

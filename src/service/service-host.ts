@@ -4,9 +4,12 @@ import type { Subscriber } from '../client/subscriber.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { MqttEvents } from '../dispatch/events.js';
 import type { Hooks } from '../dispatch/hooks.js';
+import type { MqttMiddleware } from '../dispatch/middleware.js';
+import type { MiddlewareResolver } from '../dispatch/pipeline.js';
 import type { Router } from '../dispatch/router.js';
 import type { MqttSubscriptionError } from '../errors.js';
 import type { AckMode, Constructable } from '../metadata/types.js';
+import type { PublishInterceptor } from './publish-interceptor.js';
 
 /** What `pause` and `resume` take: a controller class, or one of its `@Topic` filters. */
 export type PauseTarget = Constructable | string;
@@ -36,6 +39,12 @@ export interface MqttServiceHost {
   readonly events: MqttEvents;
   /** The app-wide ack mode, the default of runtime subscriptions. */
   readonly ack: AckMode;
+  /** Interceptors around every publish (tracing), outermost first. */
+  readonly publishInterceptors: readonly PublishInterceptor[];
+  /** Resolves middleware classes of runtime handlers (the app's container). */
+  readonly middlewareResolver: MiddlewareResolver;
+  /** The app-wide middleware; calling it closes `use()`. */
+  appMiddleware(): readonly MqttMiddleware[];
   /** Controller subscriptions the broker refused after start (a late SUBACK), for `/health`. */
   readonly subscriptionErrors: readonly MqttSubscriptionError[];
   /** Pausing of controller `@Topic`s (`pause`, `resume`). */

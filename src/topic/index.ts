@@ -2,6 +2,7 @@
 
 export { joinTopic } from './join.js';
 export { matchTopic } from './match.js';
+export type { TopicParamNames, TopicParamsOf } from './params-type.js';
 export { parsePattern, type TopicPattern } from './pattern.js';
 export { isSharedFilter, SHARE_PREFIX, type SharedFilter, shareFilter, splitSharedFilter } from './shared.js';
 export { TopicTrie } from './trie.js';
