@@ -59,6 +59,7 @@ export type {
   DtoValidatorOptions,
   PayloadDecoder,
   PayloadOptions,
+  PayloadType,
   QoS,
   SubscriptionOptions,
   TopicOptions,
@@ -67,6 +68,7 @@ export { MAX_DEPTH as MAX_PAYLOAD_DEPTH } from './payload/decode.js';
 export { type EncodedPayload, encodePayload } from './payload/encode.js';
 export type { UserProperties } from './payload/message.js';
 export { REPLY_ERROR_CODE_PROPERTY, REPLY_ERROR_PROPERTY } from './payload/reply-properties.js';
+export { MqttPublisher } from './service/mqtt-publisher.js';
 export {
   MqttService,
   type OnTopicOptions,
@@ -75,6 +77,12 @@ export {
   type SubscribeResult,
 } from './service/mqtt-service.js';
 export type { OutgoingPublish, PublishInterceptor } from './service/publish-interceptor.js';
+export type {
+  PayloadOf,
+  PublisherArgs,
+  PublisherDefinition,
+  PublisherOptions,
+} from './service/publisher.js';
 export { MqttRemoteError } from './service/remote-error.js';
 export { MqttReply } from './service/reply-message.js';
 export { REPLY_TOPIC_ROOT, type RequestOptions } from './service/requester.js';

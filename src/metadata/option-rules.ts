@@ -112,6 +112,12 @@ export const TOPIC_RULES = {
   ...SUBSCRIPTION_RULES,
   ack: ACK_RULE,
   deadLetter: DEAD_LETTER_RULE,
+  reply: rule(
+    'a class or constructor (String, Number, Buffer, a DTO class…)',
+    (v) => typeof v === 'function',
+  ),
+  summary: rules.string,
+  description: rules.string,
   concurrency: CONCURRENCY_RULE,
   handlerTimeout: HANDLER_TIMEOUT_RULE,
 } as const satisfies Record<keyof TopicOptions, Rule>;

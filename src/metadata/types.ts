@@ -31,6 +31,17 @@ export type Constructable<T = object> = new (...args: never[]) => T;
 
 export type QoS = 0 | 1 | 2;
 
+/** A payload's declared type: a class-validator DTO class, or `String`, `Number`, `Boolean`, `Buffer`… */
+export type PayloadType =
+  | StringConstructor
+  | NumberConstructor
+  | BooleanConstructor
+  | typeof Buffer
+  | Uint8ArrayConstructor
+  | ArrayConstructor
+  | ObjectConstructor
+  | Constructable;
+
 /**
  * When an incoming QoS 1/2 message is acknowledged to the broker.
  * - `auto`: on receipt, before handlers run (what mqtt.js does by default).
@@ -64,6 +75,16 @@ export interface TopicOptions extends SubscriptionOptions {
    * `false` turns the app's dead-letter topic off for this handler.
    */
   readonly deadLetter?: DeadLetterOptions | string | false | undefined;
+  /**
+   * Documentation only (the AsyncAPI document of `koa-mqtt/asyncapi`): the type of what this
+   * handler returns to MQTT 5 requests. Needed for `async` handlers; a synchronous handler's
+   * declared return class is read from its type metadata.
+   */
+  readonly reply?: PayloadType | undefined;
+  /** Documentation only: one line for the AsyncAPI operation. */
+  readonly summary?: string | undefined;
+  /** Documentation only: free text for the AsyncAPI operation. */
+  readonly description?: string | undefined;
   /** Most runs of this handler at once (within the app's `maxInFlight`). Default: no limit of its own. */
   readonly concurrency?: number | undefined;
   /**

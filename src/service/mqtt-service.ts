@@ -7,7 +7,7 @@ import { type CompiledHandler, compileFunction, type MessageHandler } from '../d
 import type { MiddlewareLike } from '../dispatch/middleware.js';
 import { withMiddleware } from '../dispatch/pipeline.js';
 import type { Route } from '../dispatch/router.js';
-import { MqttOptionError, MqttProtocolError, MqttUsageError, quote } from '../errors.js';
+import { MqttDefinitionError, MqttOptionError, MqttProtocolError, MqttUsageError, quote } from '../errors.js';
 import { resolveSubscription } from '../metadata/definitions.js';
 import { positiveInteger, timeoutOption } from '../metadata/flow-options.js';
 import {
@@ -17,7 +17,7 @@ import {
   rules,
   showPattern,
 } from '../metadata/option-rules.js';
-import type { AckMode, QoS, SubscriptionOptions } from '../metadata/types.js';
+import type { AckMode, PayloadType, QoS, SubscriptionOptions } from '../metadata/types.js';
 import { encodePayload } from '../payload/encode.js';
 import {
   parsePattern,
@@ -27,9 +27,16 @@ import {
   type TopicPattern,
   validateTopicName,
 } from '../topic/index.js';
+import { MqttPublisher } from './mqtt-publisher.js';
 import { intercept } from './publish-interceptor.js';
 import { checkPublishOptions, checkTopicAlias } from './publish-properties.js';
 import type { PublishResult } from './publish-result.js';
+import {
+  definePublisher,
+  type PayloadOf,
+  type PublisherDefinition,
+  type PublisherOptions,
+} from './publisher.js';
 import type { MqttReply } from './reply-message.js';
 import { Requester, type RequestOptions } from './requester.js';
 import type { MqttServiceHost, PauseTarget } from './service-host.js';
@@ -67,6 +74,7 @@ export class MqttService {
   /** Runtime routes by subscription filter. */
   private readonly runtime = new Map<string, Route[]>();
   private requester: Requester | undefined;
+  private readonly declared = new Map<string, MqttPublisher>();
 
   constructor(
     /** The app this service belongs to. */
@@ -168,6 +176,47 @@ export class MqttService {
       });
     }
     return result;
+  }
+
+  /**
+   * Declares a publisher: a topic pattern whose wildcard levels are all named, a QoS, a RETAIN
+   * flag and the payload's type (`payload: AlertDto`, `String`, `Buffer`…). The returned
+   * publisher's `publish({ level: 'high' }, alert)` is typed from the pattern and the payload
+   * type; the AsyncAPI document (`koa-mqtt/asyncapi`) lists every declared publisher as a
+   * `send` operation. Declaring the same pattern again with the same options returns the same
+   * publisher; different options throw `MqttDefinitionError`.
+   */
+  publisher<const P extends string, C extends PayloadType = ObjectConstructor>(
+    pattern: P,
+    options: PublisherOptions<C> = {},
+  ): MqttPublisher<P, PayloadOf<C>> {
+    const definition = definePublisher(pattern, options);
+    const existing = this.declared.get(pattern);
+    if (existing) {
+      const old = existing.definition;
+      if (
+        old.qos !== definition.qos ||
+        old.retain !== definition.retain ||
+        old.payload !== definition.payload ||
+        old.summary !== definition.summary ||
+        old.description !== definition.description
+      ) {
+        throw new MqttDefinitionError(
+          `publisher(${JSON.stringify(pattern)}) is already declared with other options (qos ${old.qos}, retain ${old.retain}, payload ${old.payload?.name ?? 'undeclared'})`,
+        );
+      }
+      return existing as MqttPublisher<P, PayloadOf<C>>;
+    }
+    const created = new MqttPublisher<P, PayloadOf<C>>(definition, (topic, payload, publishOptions) =>
+      this.publish(topic, payload, publishOptions),
+    );
+    this.declared.set(pattern, created as MqttPublisher);
+    return created;
+  }
+
+  /** Every publisher declared with `publisher()`, in declaration order. */
+  get publishers(): readonly PublisherDefinition[] {
+    return [...this.declared.values()].map((publisher) => publisher.definition);
   }
 
   /**
