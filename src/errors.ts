@@ -229,6 +229,26 @@ export class PayloadValidationError extends MqttError {
   }
 }
 
+/**
+ * Something the broker does not allow (its CONNACK said so, or `brokerLimits` declares it):
+ * refused before anything was sent. `limit` names the capability, `value` what was asked.
+ */
+export class MqttCapabilityError extends MqttError {
+  /** The capability, as in `BrokerCapabilities` (`maximumQoS`, `retainAvailable`, `maximumPacketSize`, …). */
+  readonly limit: string;
+  /** What was asked (the QoS, the packet size, the filters…). */
+  readonly value: unknown;
+  /** What the broker allows. */
+  readonly allowed: unknown;
+
+  constructor(message: string, limit: string, value: unknown, allowed: unknown) {
+    super(message, 'ERR_MQTT_CAPABILITY');
+    this.limit = limit;
+    this.value = value;
+    this.allowed = allowed;
+  }
+}
+
 /** Quotes user input for an error message, shortening very long input. */
 export function quote(input: string): string {
   const shown = input.length > 200 ? `${input.slice(0, 200)}…(${input.length} chars)` : input;
@@ -243,9 +263,25 @@ const REASONS: Readonly<Record<number, string>> = {
   128: 'unspecified error',
   131: 'implementation specific error',
   135: 'not authorized',
+  129: 'malformed packet',
+  130: 'protocol error',
+  137: 'server busy',
+  139: 'server shutting down',
+  141: 'keep alive timeout',
+  142: 'session taken over',
   143: 'topic filter invalid',
+  144: 'topic name invalid',
   145: 'packet identifier in use',
+  147: 'receive maximum exceeded',
+  148: 'topic alias invalid',
+  149: 'packet too large',
   151: 'quota exceeded',
+  152: 'administrative action',
+  153: 'payload format invalid',
+  154: 'retain not supported',
+  155: 'QoS not supported',
+  156: 'use another server',
+  157: 'server moved',
   158: 'shared subscriptions not supported',
   161: 'subscription identifiers not supported',
   162: 'wildcard subscriptions not supported',

@@ -3,7 +3,15 @@ import 'reflect-metadata';
 export { createMqttApp, MqttApp, type MqttPlugin } from './app/app.js';
 export { DEAD_LETTER_PROPERTIES, type DeadLetterEnvelope } from './app/dead-letter.js';
 export type { ControllerContainer, MqttAppOptions } from './app/options.js';
-export { MqttConfig, type MqttConfigInput, redactUrl, TlsConfig, WillConfig } from './client/config.js';
+export type { BrokerCapabilities, BrokerLimits } from './client/capabilities.js';
+export {
+  BrokerLimitsConfig,
+  MqttConfig,
+  type MqttConfigInput,
+  redactUrl,
+  TlsConfig,
+  WillConfig,
+} from './client/config.js';
 export type { ConnectInfo, DisconnectInfo, ProtocolVersion } from './client/connection.js';
 export type { PublishOptions, PublishProperties } from './client/publish-options.js';
 export type { SubscriptionInfo, SubscriptionSource } from './client/subscriptions.js';

@@ -2,6 +2,7 @@ import { CONFIG_FIELDS, MqttConfig, type MqttConfigInput } from '../client/confi
 import { type ConnectInfo, Connection, type PacketSink } from '../client/connection.js';
 import type { PublishOptions } from '../client/publish-options.js';
 import { Subscriber } from '../client/subscriber.js';
+import { subscriptionLimitsError } from '../client/subscription-limits.js';
 import { SubscriptionTable } from '../client/subscriptions.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { forwardEvents, MqttEvents } from '../dispatch/events.js';
@@ -12,6 +13,7 @@ import { MiddlewareResolver, withMiddleware } from '../dispatch/pipeline.js';
 import { type Route, Router } from '../dispatch/router.js';
 import { controllerMiddleware, decoratedMethods, methodMiddleware } from '../dispatch/use-middleware.js';
 import {
+  MqttConfigError,
   MqttConnectionError,
   MqttDefinitionError,
   MqttError,
@@ -113,13 +115,21 @@ export class MqttApp {
   private state: State = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  /** Rejects when `stop()` is called: whatever `start()` awaits then gives up. */
+  private readonly stopped: Promise<never>;
+  private signalStop: (error: Error) => void = () => {};
 
   constructor(
     private readonly options: MqttAppOptions = {},
     /** @internal How the connection is made (`koa-mqtt/testing` puts an in-memory one here). */
     internals: MqttAppInternals = {},
   ) {
+    this.stopped = new Promise<never>((_, reject) => {
+      this.signalStop = reject;
+    });
+    this.stopped.catch(() => {});
     checkOptions('createMqttApp', APP_OPTION_RULES, options);
+    rejectUnknownOptions(options);
     this.config = options.config ?? MqttConfig.from(pickConfig(options));
     this.logger = options.logger ?? consoleLogger;
     this.ack = options.ack ?? 'auto';
@@ -198,6 +208,7 @@ export class MqttApp {
       });
     this.connection = connection;
     this.router.identifiers = () => connection.subscriptionIdsAvailable;
+    this.router.covering = () => this.subscriber.coveringMode;
     forwardEvents(this, this.events);
     this.subscriber = new Subscriber(
       new SubscriptionTable(),
@@ -281,10 +292,23 @@ export class MqttApp {
       if (this.state === 'running' && error instanceof MqttConnectionError && error.reasonCode !== undefined)
         void this.hooks.error(error);
     });
-    const info = await this.connection.open({ retry: this.options.retryInitialConnect ?? false });
+    // A packet the broker refused by disconnecting, and the end of reconnecting, reach onError.
+    this.connection.on('refused', (error) => void this.hooks.error(error));
+    this.connection.on('gaveUp', (error) => void this.hooks.error(error));
+    const info = await this.untilStopped(
+      this.connection.open({ retry: this.options.retryInitialConnect ?? false }),
+    );
     this.readLimits(info);
+    // Refused before anything is sent, naming every filter the broker does not support.
+    const unsupported = subscriptionLimitsError(
+      this.subscriber.table.all().map((s) => s.filter),
+      info.capabilities,
+    );
+    if (unsupported) throw unsupported;
     this.dispatcher.connected(info.sessionPresent);
-    const subscribed = this.subscriber.onConnect(info.sessionPresent, true).then(() => Promise.all(granted));
+    const subscribed = this.untilStopped(
+      this.subscriber.onConnect(info.sessionPresent, true).then(() => Promise.all(granted)),
+    );
     if (info.sessionPresent) {
       // The broker kept our session, subscriptions included: ready once they are confirmed or after
       // a short wait, whichever comes first. A refusal after that reaches onError and /health.
@@ -304,6 +328,11 @@ export class MqttApp {
       'MQTT connected',
     );
     await this.hooks.run('connect', info);
+  }
+
+  /** `promise`, or a rejection as soon as `stop()` is called. */
+  private untilStopped<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.stopped]);
   }
 
   private readLimits(info: ConnectInfo): void {
@@ -439,12 +468,30 @@ export class MqttApp {
       return Promise.resolve();
     }
     this.stopping ??= (async () => {
+      const timeout = this.options.stopTimeout ?? 10_000;
+      const deadline = Date.now() + timeout;
       this.connection.abortRetry();
-      await this.starting?.catch(() => {});
+      if (this.state === 'starting') {
+        // A start that finishes in time ends normally; one still waiting (a broker, a SUBACK)
+        // at the deadline gives up and rejects.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          this.starting?.catch(() => {}),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, timeout);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (this.state === 'starting') {
+          this.signalStop(
+            new MqttError(`The MQTT app was stopped while starting (stopTimeout ${timeout} ms)`),
+          );
+          await this.starting?.catch(() => {});
+        }
+      }
       if (this.state === 'stopped') return;
       this.state = 'stopping';
-      const timeout = this.options.stopTimeout ?? 10_000;
-      const drained = await this.dispatcher.drain(timeout);
+      const drained = await this.dispatcher.drain(Math.max(0, deadline - Date.now()));
       if (!drained) {
         this.logger.warn(
           { inFlight: this.dispatcher.inFlight, timeoutMs: timeout },
@@ -452,7 +499,7 @@ export class MqttApp {
         );
       }
       this.service.cancelRequests('The MQTT app stopped before the reply came');
-      await this.connection.close();
+      await this.connection.close(Math.max(1000, Math.min(5000, deadline - Date.now())));
       this.state = 'stopped';
     })();
     return this.stopping;
@@ -469,6 +516,18 @@ function pickConfig(options: MqttAppOptions): MqttConfigInput {
   const picked: Record<string, unknown> = {};
   for (const field of CONFIG_FIELDS) if (options[field] !== undefined) picked[field] = options[field];
   return picked as MqttConfigInput;
+}
+
+/** An option the app does not know (a typo, `server` for `servers`) is an error, not ignored. */
+function rejectUnknownOptions(options: MqttAppOptions): void {
+  const known = new Set<string>([...Object.keys(APP_OPTION_RULES), ...CONFIG_FIELDS]);
+  const unknown = Object.keys(options).filter(
+    (key) => !known.has(key) && (options as Record<string, unknown>)[key] !== undefined,
+  );
+  if (unknown.length === 0) return;
+  throw new MqttConfigError(
+    unknown.map((field) => ({ field, problems: ['is not an option of createMqttApp / useMqtt'] })),
+  );
 }
 
 /**

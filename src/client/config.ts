@@ -4,6 +4,7 @@ import type { IClientOptions } from 'mqtt';
 import { type InvalidField, MqttConfigError } from '../errors.js';
 import type { QoS } from '../metadata/types.js';
 import { validateTopicName } from '../topic/validate.js';
+import { BROKER_LIMIT_FIELDS, type BrokerLimits } from './capabilities.js';
 import {
   fieldProblems,
   IsBoolean,
@@ -37,6 +38,18 @@ export class TlsConfig {
   @IsOptional() @IsString() servername?: string;
 }
 
+/** Limits a broker does not announce (MQTT 3.1.1), validated as `MqttConfig.brokerLimits`. */
+export class BrokerLimitsConfig implements BrokerLimits {
+  @IsOptional() @IsIn([0, 1, 2]) maxQos?: QoS;
+  @IsOptional() @IsBoolean() retain?: boolean;
+  @IsOptional() @IsInt() @Min(1) @Max(268_435_460) maxPacketSize?: number;
+  @IsOptional() @IsBoolean() sharedSubscriptions?: boolean;
+  @IsOptional() @IsBoolean() wildcardSubscriptions?: boolean;
+  @IsOptional() @IsBoolean() subscriptionIdentifiers?: boolean;
+  @IsOptional() @IsInt() @Min(1) @Max(65_535) receiveMaximum?: number;
+  @IsOptional() @IsBoolean() copyPerSubscription?: boolean;
+}
+
 /** MQTT 5's "the session does not expire" (0xFFFFFFFF seconds). */
 const NEVER_EXPIRES = 0xffffffff;
 
@@ -44,9 +57,12 @@ const PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
 export type BrokerProtocol = (typeof PROTOCOLS)[number];
 
 /** Plain-object form of `MqttConfig`, as `createMqttApp({ config })` and `useMqtt` take it. */
-export type MqttConfigInput = Optional<Omit<MqttConfig, 'will' | 'tls' | 'toClientOptions' | 'brokerUrl'>> & {
+export type MqttConfigInput = Optional<
+  Omit<MqttConfig, 'will' | 'tls' | 'brokerLimits' | 'toClientOptions' | 'brokerUrl' | 'brokerUrls'>
+> & {
   will?: Optional<WillConfig> | undefined;
   tls?: Optional<TlsConfig> | undefined;
+  brokerLimits?: Optional<BrokerLimits> | undefined;
 };
 
 /** Every field optional, and `undefined` accepted (`exactOptionalPropertyTypes`: `url: process.env.MQTT_URL`). */
@@ -55,6 +71,7 @@ type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 /** Every field of `MqttConfig`: what `createMqttApp`/`useMqtt` take from inline options. */
 export const CONFIG_FIELDS = [
   'url',
+  'servers',
   'host',
   'port',
   'protocol',
@@ -72,6 +89,10 @@ export const CONFIG_FIELDS = [
   'maxOfflineQueue',
   'noDelay',
   'connectTimeout',
+  'reconnectRetries',
+  'brokerLimits',
+  'downgradeQos',
+  'logPackets',
   'will',
   'tls',
 ] as const satisfies ReadonlyArray<keyof MqttConfig>;
@@ -79,7 +100,12 @@ export const CONFIG_FIELDS = [
 /** Compile-time check that `CONFIG_FIELDS` names every data field of `MqttConfig`. */
 type MissingConfigField = Exclude<
   keyof MqttConfig,
-  (typeof CONFIG_FIELDS)[number] | 'toClientOptions' | 'toJSON' | 'brokerUrl' | typeof inspect.custom
+  | (typeof CONFIG_FIELDS)[number]
+  | 'toClientOptions'
+  | 'toJSON'
+  | 'brokerUrl'
+  | 'brokerUrls'
+  | typeof inspect.custom
 >;
 const allConfigFieldsListed: [MissingConfigField] extends [never] ? true : MissingConfigField = true;
 void allConfigFieldsListed;
@@ -90,8 +116,16 @@ void allConfigFieldsListed;
  * An invalid config throws one `MqttConfigError` listing every invalid field.
  */
 export class MqttConfig {
-  /** `mqtt://`, `mqtts://`, `ws://` or `wss://` URL; wins over host/port/protocol. */
+  /**
+   * `mqtt://`, `mqtts://`, `ws://` or `wss://` URL; wins over host/port/protocol. Several URLs
+   * separated by commas are the nodes of a cluster, as `servers`.
+   */
   @IsOptional() @IsString() @IsNotEmpty() url?: string;
+  /**
+   * Broker URLs (the nodes of a cluster), tried in order on connect and, round-robin, on every
+   * reconnect. They share credentials, TLS settings and websocket path. Excludes `url`.
+   */
+  servers?: string[];
   @IsOptional() @IsString() @IsNotEmpty() host?: string;
   @IsOptional() @IsInt() @Min(1) @Max(65535) port?: number;
   @IsOptional() @IsIn(PROTOCOLS) protocol?: BrokerProtocol;
@@ -130,6 +164,24 @@ export class MqttConfig {
   @IsOptional() @IsBoolean() noDelay?: boolean;
   /** ms to wait for CONNACK. Default 10000. */
   @IsOptional() @IsInt() @Min(1) connectTimeout?: number;
+  /**
+   * Failed connection attempts in a row (reconnects, and the first connection with
+   * `retryInitialConnect`) after which the app stops retrying and reports an
+   * `MqttConnectionError` to `onError` (fastapi-mqtt's `reconnect_retries`). Default: no limit.
+   */
+  @IsOptional() @IsInt() @Min(0) reconnectRetries?: number;
+  /**
+   * What the broker allows that it does not announce (every MQTT 3.1.1 broker): see
+   * docs/delivery.md. On MQTT 5 merged with the CONNACK (the stricter wins).
+   */
+  @IsOptional() @ValidateNested() brokerLimits?: BrokerLimitsConfig;
+  /**
+   * Publish above the broker's Maximum QoS at its maximum instead of rejecting (warned once per
+   * topic). Default false: such a publish rejects with `MqttCapabilityError`.
+   */
+  @IsOptional() @IsBoolean() downgradeQos?: boolean;
+  /** Log every packet sent and received (type, topic, packet id; never payloads) at debug level. Default false. */
+  @IsOptional() @IsBoolean() logPackets?: boolean;
   @IsOptional() @ValidateNested() will?: WillConfig;
   @IsOptional() @ValidateNested() tls?: TlsConfig;
 
@@ -138,7 +190,9 @@ export class MqttConfig {
     const config = Object.assign(new MqttConfig(), input);
     if (input.will) config.will = Object.assign(new WillConfig(), input.will);
     if (input.tls) config.tls = Object.assign(new TlsConfig(), input.tls);
-    const problems = fieldProblems(config);
+    if (input.brokerLimits) config.brokerLimits = Object.assign(new BrokerLimitsConfig(), input.brokerLimits);
+    const problems = unknownKeys(input);
+    problems.push(...fieldProblems(config));
     problems.push(...crossFieldProblems(config));
     if (problems.length > 0) throw new MqttConfigError(problems);
     return config;
@@ -148,7 +202,7 @@ export class MqttConfig {
    * Reads the environment: `MQTT_URL`, `MQTT_HOST`, `MQTT_PORT`, `MQTT_PROTOCOL`, `MQTT_USERNAME`,
    * `MQTT_PASSWORD`, `MQTT_CLIENT_ID`, `MQTT_CLIENT_ID_PREFIX`, `MQTT_CLEAN`, `MQTT_SESSION_EXPIRY`,
    * `MQTT_KEEPALIVE`, `MQTT_PROTOCOL_VERSION`, `MQTT_RECONNECT_PERIOD`, `MQTT_RECONNECT_MAX_PERIOD`,
-   * `MQTT_CONNECT_TIMEOUT`, `MQTT_MAX_OFFLINE_QUEUE`, `MQTT_NO_DELAY`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
+   * `MQTT_CONNECT_TIMEOUT`, `MQTT_MAX_OFFLINE_QUEUE`, `MQTT_NO_DELAY`, `MQTT_RECONNECT_RETRIES`, `MQTT_LOG_PACKETS`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
    * `MQTT_TLS_REJECT_UNAUTHORIZED`, `MQTT_WILL_TOPIC`, `MQTT_WILL_PAYLOAD`, `MQTT_WILL_QOS`,
    * `MQTT_WILL_RETAIN`. `overrides` win over the environment.
    */
@@ -156,12 +210,18 @@ export class MqttConfig {
     return MqttConfig.from({ ...readEnv(env), ...overrides });
   }
 
-  /** The broker address without credentials, for logs and health checks. */
+  /** The broker address without credentials, for logs and health checks (all of them, comma-separated). */
   get brokerUrl(): string {
-    if (this.url) return redactUrl(this.url);
+    return this.brokerUrls.map(redactUrl).join(',');
+  }
+
+  /** Every broker URL to try, in order (`servers`, or `url` split at commas), credentials included. */
+  get brokerUrls(): string[] {
+    if (this.servers && this.servers.length > 0) return [...this.servers];
+    if (this.url) return splitUrls(this.url);
     const protocol = this.protocol ?? (this.tls ? 'mqtts' : 'mqtt');
     const port = this.port ?? defaultPort(protocol);
-    return `${protocol}://${this.host ?? 'localhost'}:${port}${this.path ?? ''}`;
+    return [`${protocol}://${this.host ?? 'localhost'}:${port}${this.path ?? ''}`];
   }
 
   /** mqtt.js client options (reconnects and acks are driven by the connection, not mqtt.js). */
@@ -177,7 +237,7 @@ export class MqttConfig {
       username: this.username,
       password: this.password,
     };
-    if (!this.url) {
+    if (!this.url && !this.servers) {
       options.protocol = this.protocol ?? (this.tls ? 'mqtts' : 'mqtt');
       options.host = this.host ?? 'localhost';
       options.port = this.port ?? defaultPort(options.protocol);
@@ -197,7 +257,11 @@ export class MqttConfig {
   /** Never shows the password. */
   toJSON(): Record<string, unknown> {
     const { password, ...rest } = this as MqttConfig & Record<string, unknown>;
-    const shown: Record<string, unknown> = { ...rest, url: this.url ? redactUrl(this.url) : undefined };
+    const shown: Record<string, unknown> = {
+      ...rest,
+      url: this.url ? splitUrls(this.url).map(redactUrl).join(',') : undefined,
+      servers: this.servers?.map(redactUrl),
+    };
     if (password !== undefined) shown.password = '[redacted]';
     if (this.tls?.key !== undefined) shown.tls = { ...this.tls, key: '[redacted]' };
     return stripUndefined(shown);
@@ -218,6 +282,43 @@ export function redactUrl(url: string): string {
     return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@');
   }
 }
+
+/** `MQTT_URL=mqtt://a:1883,mqtt://b:1883` → both. */
+function splitUrls(url: string): string[] {
+  return url
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+/** Keys of the input (and of its nested objects) that the config does not have: an error, not ignored. */
+function unknownKeys(input: object): InvalidField[] {
+  const problems: InvalidField[] = [];
+  const check = (object: unknown, known: readonly string[], parent: string) => {
+    if (object === null || typeof object !== 'object' || Array.isArray(object) || Buffer.isBuffer(object))
+      return;
+    for (const key of Object.keys(object)) {
+      if (known.includes(key) || (object as Record<string, unknown>)[key] === undefined) continue;
+      problems.push({
+        field: parent ? `${parent}.${key}` : key,
+        problems: [`is not a configuration option (known: ${known.join(', ')})`],
+      });
+    }
+  };
+  const record = input as Record<string, unknown>;
+  check(input, CONFIG_FIELDS, '');
+  check(record.will, WILL_FIELDS, 'will');
+  check(record.tls, TLS_FIELDS, 'tls');
+  check(record.brokerLimits, BROKER_LIMIT_FIELDS, 'brokerLimits');
+  return problems;
+}
+
+const WILL_FIELDS = ['topic', 'payload', 'qos', 'retain', 'delayInterval'] as const satisfies ReadonlyArray<
+  keyof WillConfig
+>;
+const TLS_FIELDS = ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as const satisfies ReadonlyArray<
+  keyof TlsConfig
+>;
 
 function defaultPort(protocol: string): number {
   switch (protocol) {
@@ -248,14 +349,26 @@ function willPacket(will: WillConfig, protocolVersion: number): NonNullable<ICli
 
 function crossFieldProblems(config: MqttConfig): InvalidField[] {
   const problems: InvalidField[] = [];
+  const badScheme = (url: string) => {
+    const scheme = /^([a-z]+):\/\//i.exec(url)?.[1]?.toLowerCase();
+    return !scheme || !(PROTOCOLS as readonly string[]).includes(scheme);
+  };
+  const schemes = `must start with one of ${PROTOCOLS.map((p) => `${p}://`).join(', ')}`;
   if (config.url !== undefined) {
-    const scheme = /^([a-z]+):\/\//i.exec(config.url)?.[1]?.toLowerCase();
-    if (!scheme || !(PROTOCOLS as readonly string[]).includes(scheme)) {
-      problems.push({
-        field: 'url',
-        problems: [`must start with one of ${PROTOCOLS.map((p) => `${p}://`).join(', ')}`],
-      });
+    const urls = splitUrls(config.url);
+    if (urls.length === 0 || urls.some(badScheme)) {
+      problems.push({ field: 'url', problems: [urls.length > 1 ? `each URL ${schemes}` : schemes] });
     }
+  }
+  if (Array.isArray(config.servers)) {
+    if (config.servers.length === 0)
+      problems.push({ field: 'servers', problems: ['must list at least one URL'] });
+    config.servers.forEach((url, i) => {
+      if (typeof url === 'string' && badScheme(url))
+        problems.push({ field: `servers[${i}]`, problems: [schemes] });
+    });
+    if (config.url !== undefined)
+      problems.push({ field: 'servers', problems: ['is set together with url: give one or the other'] });
   }
   problems.push(...clientIdProblems(config));
   if (config.will?.topic) {
@@ -338,6 +451,8 @@ function readEnv(env: NodeJS.ProcessEnv): MqttConfigInput {
     connectTimeout: int('MQTT_CONNECT_TIMEOUT'),
     maxOfflineQueue: int('MQTT_MAX_OFFLINE_QUEUE'),
     noDelay: bool('MQTT_NO_DELAY'),
+    reconnectRetries: int('MQTT_RECONNECT_RETRIES'),
+    logPackets: bool('MQTT_LOG_PACKETS'),
   });
   const tls = stripUndefined({
     ca: file('MQTT_TLS_CA'),

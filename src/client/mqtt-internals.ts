@@ -10,7 +10,11 @@ interface ClientInternals {
   _sendPacket(packet: AckPacket, cb?: (error?: Error) => void): void;
   _releaseIncomingQoS2Publish?(messageId: number): void;
   _clearReconnect(): void;
+  _invokeStoreProcessingQueue?(): boolean;
   readonly incomingStore: { del(packet: { messageId: number }, cb: (error?: Error) => void): void };
+  readonly outgoingStore: { del(packet: { messageId: number }, cb: (error?: Error) => void): void };
+  readonly outgoing: Record<number, { cb?: (error?: Error, packet?: unknown) => void } | undefined>;
+  readonly messageIdProvider: { deallocate(messageId: number): void };
 }
 
 interface AckPacket {
@@ -46,4 +50,22 @@ export function sendAck(client: MqttClient, packet: IPublishPacket, reasonCode: 
 /** Cancels mqtt.js's fixed-interval reconnect timer, so that our backoff sets the next delay. */
 export function clearReconnectTimer(client: MqttClient): void {
   internals(client)._clearReconnect();
+}
+
+/**
+ * Forgets an outgoing QoS 1/2 packet the broker refused, so that mqtt.js does not resend it on
+ * every reconnect: removes it from the in-flight table and the outgoing store, frees its packet
+ * identifier, and fails its publish callback with `error`. What mqtt.js's public
+ * `removeOutgoingMessage` does, with our error instead of "Message removed", and also for a
+ * packet that is only in the store (a persistent store after a restart).
+ */
+export function dropOutgoing(client: MqttClient, messageId: number, error: Error): void {
+  const raw = internals(client);
+  const entry = raw.outgoing[messageId];
+  delete raw.outgoing[messageId];
+  raw.outgoingStore.del({ messageId }, () => {
+    raw.messageIdProvider.deallocate(messageId);
+    raw._invokeStoreProcessingQueue?.();
+  });
+  entry?.cb?.(error);
 }

@@ -2,8 +2,11 @@ import { type MqttError, MqttProtocolError, MqttSubscriptionError } from '../err
 import type { MqttLogger } from '../logger.js';
 import type { ResolvedSubscriptionOptions } from '../metadata/definitions.js';
 import { OverlapIndex } from '../topic/overlap-index.js';
+import { isSharedFilter } from '../topic/shared.js';
 import type { Connection } from './connection.js';
+import { CoveringSender } from './covering-sender.js';
 import type { SubscriptionHooks } from './subscription-events.js';
+import { subscriptionLimitsError } from './subscription-limits.js';
 import type { Subscription, SubscriptionSource, SubscriptionTable } from './subscriptions.js';
 
 interface Waiter {
@@ -28,6 +31,10 @@ export class Subscriber {
   private readonly unsent = new Set<string>();
   private flushing: Promise<void> | undefined;
   private again = false;
+  /** Filters whose grant below the asked QoS was warned about (once each). */
+  private readonly downgrades = new Set<string>();
+  /** For brokers sending a copy per subscription without identifiers: the covering wire filters. */
+  readonly covering: CoveringSender;
 
   constructor(
     readonly table: SubscriptionTable,
@@ -36,7 +43,19 @@ export class Subscriber {
     private readonly logger: MqttLogger,
     /** Called when the broker refuses a subscription: it was removed from the table. */
     private readonly onRefused: (subscription: Subscription, error: MqttError) => void,
-  ) {}
+  ) {
+    this.covering = new CoveringSender(connection, logger);
+  }
+
+  /**
+   * Whether the broker's subscriptions are a covering set of non-overlapping filters rather than
+   * the wanted ones: it sends one copy per matching subscription (`brokerLimits.copyPerSubscription`)
+   * and cannot say which (no subscription identifiers).
+   */
+  get coveringMode(): boolean {
+    const capabilities = this.connection.capabilities;
+    return capabilities.copyPerSubscription && !capabilities.subscriptionIdentifiersAvailable;
+  }
 
   /** Records a wanted subscription; returns it, and a Promise of the granted QoS once the broker acks. */
   add(
@@ -74,6 +93,14 @@ export class Subscriber {
       new MqttSubscriptionError(filter, 0x80, { cause: new Error('unsubscribed before SUBACK') }),
     );
     if (removed.state !== 'active') return true;
+    if (this.coveringMode && !isSharedFilter(filter)) {
+      // Its wire filter may cover others: the next sync unsubscribes what no longer is needed.
+      if (this.connection.connected) {
+        await this.flush();
+        await this.hooks.run('unsubscribe', { filters: [filter] });
+      }
+      return true;
+    }
     if (this.connection.connected) await this.unsubscribeAtBroker([filter]);
     else this.unsent.add(filter);
     return true;
@@ -84,7 +111,10 @@ export class Subscriber {
    * pending; with a kept session, also unsubscribe what was dropped while offline.
    */
   async onConnect(sessionPresent: boolean, first: boolean): Promise<void> {
-    if (!sessionPresent || first) this.table.markAllPending();
+    if (!sessionPresent || first) {
+      this.table.markAllPending();
+      this.covering.forget();
+    }
     const dropped = [...this.unsent].filter((filter) => !this.table.get(filter));
     this.unsent.clear();
     if (sessionPresent && dropped.length > 0) {
@@ -120,7 +150,12 @@ export class Subscriber {
   }
 
   private async sendPending(): Promise<void> {
-    const pending = this.refuseMqtt5Only(this.table.pending());
+    let pending = this.withoutUnsupported(this.refuseMqtt5Only(this.table.pending()));
+    if (this.coveringMode) {
+      const plain = this.table.all().filter((s) => !isSharedFilter(s.filter));
+      await this.covering.sync(plain, (subscription, code) => this.acknowledged(subscription, code));
+      pending = pending.filter((s) => isSharedFilter(s.filter));
+    }
     if (pending.length === 0) return;
     const byId = new Map<number | undefined, Subscription[]>();
     const useIds = this.connection.subscriptionIdsAvailable;
@@ -145,6 +180,26 @@ export class Subscriber {
         );
       }),
     );
+  }
+
+  /** Refuses (never sends) what the broker said it does not support: shared or wildcard filters. */
+  private withoutUnsupported(pending: Subscription[]): Subscription[] {
+    const capabilities = this.connection.capabilities;
+    if (capabilities.sharedSubscriptionAvailable && capabilities.wildcardSubscriptionAvailable)
+      return pending;
+    const allowed: Subscription[] = [];
+    for (const subscription of pending) {
+      const error = subscriptionLimitsError([subscription.filter], capabilities);
+      if (!error) {
+        allowed.push(subscription);
+        continue;
+      }
+      this.table.delete(subscription.filter);
+      this.overlaps.remove(subscription.filter, subscription);
+      this.settle(subscription, error);
+      this.onRefused(subscription, error);
+    }
+    return allowed;
   }
 
   /**
@@ -183,6 +238,13 @@ export class Subscriber {
 
   private async acknowledged(subscription: Subscription, code: number): Promise<void> {
     const ok = code < 0x80;
+    if (ok && code < subscription.options.qos && !this.downgrades.has(subscription.filter)) {
+      this.downgrades.add(subscription.filter);
+      this.logger.warn(
+        { filter: subscription.filter, qos: subscription.options.qos, granted: code },
+        `broker granted QoS ${code} for ${JSON.stringify(subscription.filter)} (asked ${subscription.options.qos})`,
+      );
+    }
     if (ok && this.table.get(subscription.filter) === subscription) {
       subscription.state = 'active';
       subscription.formerId = undefined;

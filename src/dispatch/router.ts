@@ -48,6 +48,11 @@ export class Router {
   private readonly matched: Route[] = [];
   /** Whether subscriptions carry MQTT 5 identifiers on the current connection (set by the app). */
   identifiers: () => boolean = () => false;
+  /**
+   * Whether the broker holds covering filters wider than the wanted ones (set by the app): a
+   * message matching no wanted subscription then runs nothing, not even the fallback.
+   */
+  covering: () => boolean = () => false;
 
   add(route: Route): void {
     this.trie.add(route.pattern.filter, route);
@@ -67,6 +72,11 @@ export class Router {
     const matched = this.trie.matchLevels(levels, this.matched);
     let handlers = 0;
     if (!this.identifiers()) {
+      if (this.covering() && !matched.some((route) => route.subscription !== undefined)) {
+        matched.length = 0;
+        out.fallback = false;
+        return;
+      }
       for (const route of matched) {
         if (route.handler) {
           routes.push(route);

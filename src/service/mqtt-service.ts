@@ -1,6 +1,8 @@
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import type { BrokerCapabilities } from '../client/capabilities.js';
 import type { ProtocolVersion } from '../client/connection.js';
 import type { PublishOptions } from '../client/publish-options.js';
+import { subscriptionLimitsError } from '../client/subscription-limits.js';
 import type { SubscriptionInfo } from '../client/subscriptions.js';
 import type { MqttEvents } from '../dispatch/events.js';
 import { type CompiledHandler, compileFunction, type MessageHandler } from '../dispatch/handler.js';
@@ -102,6 +104,15 @@ export class MqttService {
 
   get clientId(): string {
     return this.app.connection.clientId;
+  }
+
+  /**
+   * What the broker allows (Maximum QoS, Retain Available, Maximum Packet Size, shared/wildcard
+   * subscriptions, Receive Maximum, granted session expiry and keep alive, assigned client id…):
+   * from its last CONNACK merged with `brokerLimits`; before the first connection, the declared limits.
+   */
+  get capabilities(): BrokerCapabilities {
+    return this.app.connection.capabilities;
   }
 
   /** The broker URL without credentials (for logs and health checks). */
@@ -239,6 +250,8 @@ export class MqttService {
       : options.share
         ? shareFilter(options.share, pattern.filter)
         : pattern.filter;
+    const unsupported = subscriptionLimitsError([subscriptionFilter], this.app.connection.capabilities);
+    if (unsupported) throw unsupported;
     if (options.noLocal && subscriptionFilter !== pattern.filter) {
       // [MQTT-3.8.3-4]: the broker would close the connection.
       throw new MqttOptionError(

@@ -96,7 +96,14 @@ export class MemoryConnection extends Connection implements MemoryClient {
   override async open(): Promise<ConnectInfo> {
     this.isConnected = true;
     this.broker.attach(this);
-    return { sessionPresent: false, protocolVersion: this.protocolVersion, reconnect: false, properties: {} };
+    return {
+      sessionPresent: false,
+      protocolVersion: this.protocolVersion,
+      reconnect: false,
+      properties: {},
+      capabilities: this.capabilities,
+      broker: 'memory',
+    };
   }
 
   override abortRetry(): void {}

@@ -19,7 +19,12 @@ describe('the first connection', () => {
   it('with retryInitialConnect, waits for a broker that comes up later', async (t) => {
     const port = await freePort();
     const retries = new Recorder<string | undefined>();
-    const logger = { ...silentLogger, warn: (_obj: object, msg?: string) => retries.record(msg) };
+    // The first failed attempt is a warning (with its stack), later ones debug lines.
+    const logger = {
+      ...silentLogger,
+      warn: (_obj: object, msg?: string) => retries.record(`warn: ${msg}`),
+      debug: (_obj: object, msg?: string) => retries.record(`debug: ${msg}`),
+    };
     const app = createMqttApp({
       ...FAST,
       logger,
@@ -32,8 +37,8 @@ describe('the first connection', () => {
     const started = app.start();
     // The app retries while nothing listens; then the broker appears on that port.
     assert.deepEqual(await retries.waitFor(2), [
-      'MQTT broker not reachable; retrying',
-      'MQTT broker not reachable; retrying',
+      'warn: MQTT broker not reachable; retrying',
+      'debug: MQTT broker not reachable; retrying',
     ]);
     const broker = await startEmbeddedBroker({ port });
     t.after(async () => {
