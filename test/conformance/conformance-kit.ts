@@ -12,14 +12,10 @@ import {
 } from '../../src/index.js';
 import { ClientPool } from '../helpers/clients.js';
 import { Recorder } from '../helpers/recorder.js';
-import type { BrokerProfile, DeclaredLimits, RunningBroker } from './profiles.js';
+import type { BrokerProfile, RunningBroker } from './profiles.js';
 
-/** App options plus the issue-11 options the suite sets from the profile. */
-export type ConformanceAppOptions = MqttAppOptions & {
-  brokerLimits?: DeclaredLimits;
-  downgradeQos?: boolean;
-  servers?: string[];
-};
+/** The app options of a suite app. */
+export type ConformanceAppOptions = MqttAppOptions;
 
 /** One broker per test file, a raw publisher on it, and apps that are stopped after each test. */
 export interface ConformanceKit {

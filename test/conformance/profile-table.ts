@@ -1,4 +1,5 @@
-import type { BrokerProfile, DeclaredLimits } from './profiles.js';
+import type { BrokerLimits } from '../../src/index.js';
+import type { BrokerProfile } from './profiles.js';
 
 /** The columns of docs/brokers.md's broker table, each read from a profile. */
 const COLUMNS: ReadonlyArray<readonly [string, (profile: BrokerProfile) => string]> = [
@@ -55,7 +56,7 @@ export function parseMarkdownTable(text: string): string[][] {
     .filter((cells) => !cells.every((cell) => /^:?-+:?$/.test(cell)));
 }
 
-function renderLimits(limits: DeclaredLimits): string {
+function renderLimits(limits: BrokerLimits): string {
   const entries = Object.entries(limits);
   if (entries.length === 0) return '—';
   return `\`{ ${entries.map(([key, value]) => `${key}: ${String(value)}`).join(', ')} }\``;
