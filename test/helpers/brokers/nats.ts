@@ -10,6 +10,11 @@ import { type ExternalBroker, retryOnPortClash, startBrokerProcess } from './bro
 export interface NatsOptions {
   /** Extra lines for every node's config (NATS config syntax), placed at the top level. */
   readonly extraConfig?: string;
+  /**
+   * Extra lines inside every node's `mqtt { }` block, e.g. `ack_wait: "2s"` (how long NATS waits
+   * for a PUBACK before it redelivers a QoS 1 message, also to a connected client; default 30 s).
+   */
+  readonly mqtt?: readonly string[];
   /** How long a node may take to answer MQTT (default 20 s; a cluster elects JetStream leaders first). */
   readonly startTimeoutMs?: number;
 }
@@ -134,6 +139,7 @@ async function writeNodeConfig(
     '}',
     'mqtt {',
     `  listen: "${HOST}:${node.mqtt}"`,
+    ...(options.mqtt ?? []).map((line) => `  ${line}`),
     '}',
   ];
   if (cluster) {

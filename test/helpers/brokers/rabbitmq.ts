@@ -12,7 +12,10 @@ import { type Epmd, startEpmd } from './epmd.js';
 export interface RabbitMqOptions {
   /** Extra lines for rabbitmq.conf (sysctl syntax: `mqtt.retained_message_store = ...`). */
   readonly extraConfig?: string;
-  /** How long the node may take to answer MQTT (default 90 s: a cold start takes 15–30 s here). */
+  /**
+   * How long the node may take to answer MQTT (default 180 s: a cold start takes 15–30 s on an idle
+   * machine here, over 90 s on a loaded one).
+   */
   readonly startTimeoutMs?: number;
 }
 
@@ -81,7 +84,7 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Exte
         ready: /Server startup complete/,
         // The script traps SIGTERM and stops the VM; the group kill catches the VM if it is SIGKILLed.
         group: true,
-        startTimeoutMs: options.startTimeoutMs ?? 90_000,
+        startTimeoutMs: options.startTimeoutMs ?? 180_000,
         stopTimeoutMs: 15_000,
         onClose: () => closeEpmd.stop(),
       });

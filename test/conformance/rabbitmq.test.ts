@@ -1,0 +1,4 @@
+import { runConformance } from './conformance.case.js';
+import { PROFILES } from './profiles.js';
+
+runConformance(PROFILES.rabbitmq);
