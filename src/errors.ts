@@ -213,6 +213,57 @@ export class MqttHandlerTimeoutError extends MqttTimeoutError {
   }
 }
 
+/**
+ * A QoS 1/2 PUBLISH, PUBREL, SUBSCRIBE or UNSUBSCRIBE of ours had no acknowledgement for
+ * `ackTimeout` ms on a connection that is otherwise alive: the broker dropped it (NATS does
+ * while a JetStream stream elects a new leader). The connection was closed so that mqtt.js
+ * sends it again after the reconnect (unless `reconnectPeriod` is 0); the operation itself goes
+ * on and settles when the broker answers. Passed to `onError`.
+ */
+export class MqttAckTimeoutError extends MqttTimeoutError {
+  /** The packet that waited longest: `publish`, `pubrel`, `subscribe` or `unsubscribe`. */
+  readonly packet: 'publish' | 'pubrel' | 'subscribe' | 'unsubscribe';
+  readonly messageId: number;
+  /** The PUBLISH's topic, or the filters of a SUBSCRIBE / UNSUBSCRIBE (a PUBREL has none). */
+  readonly topic: string | undefined;
+  /** How long it had waited, ms (from the later of its sending and the connection's CONNACK). */
+  readonly waitedMs: number;
+  /** Packets of ours without an acknowledgement at that moment, this one included. */
+  readonly unacknowledged: number;
+
+  constructor(
+    packet: MqttAckTimeoutError['packet'],
+    messageId: number,
+    topic: string | undefined,
+    waitedMs: number,
+    unacknowledged: number,
+    timeoutMs: number,
+    reconnecting: boolean,
+  ) {
+    const what = `${packet.toUpperCase()}${topic === undefined ? '' : ` ${quote(topic)}`} (message id ${messageId})`;
+    super(
+      `No ${ACK_OF[packet]} for ${what} after ${waitedMs} ms, ${unacknowledged} packet(s) unacknowledged: ` +
+        'the broker dropped it (NATS does during a JetStream leader election); ' +
+        (reconnecting
+          ? 'reconnecting so that it is sent again'
+          : 'reconnects are off (reconnectPeriod: 0), so it is not sent again until the connection is lost'),
+      timeoutMs,
+    );
+    this.packet = packet;
+    this.messageId = messageId;
+    this.topic = topic;
+    this.waitedMs = waitedMs;
+    this.unacknowledged = unacknowledged;
+  }
+}
+
+const ACK_OF = {
+  publish: 'PUBACK/PUBREC',
+  pubrel: 'PUBCOMP',
+  subscribe: 'SUBACK',
+  unsubscribe: 'UNSUBACK',
+} as const;
+
 /** Raised by a handler when it is given a payload it cannot decode or validate. */
 export class PayloadValidationError extends MqttError {
   readonly topic: string;

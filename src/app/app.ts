@@ -295,6 +295,8 @@ export class MqttApp {
     // A packet the broker refused by disconnecting, and the end of reconnecting, reach onError.
     this.connection.on('refused', (error) => void this.hooks.error(error));
     this.connection.on('gaveUp', (error) => void this.hooks.error(error));
+    // A packet the broker never acknowledged (the connection is renewed to send it again).
+    this.connection.on('ackTimeout', (error) => void this.hooks.error(error));
     const info = await this.untilStopped(
       this.connection.open({ retry: this.options.retryInitialConnect ?? false }),
     );

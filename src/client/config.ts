@@ -90,6 +90,7 @@ export const CONFIG_FIELDS = [
   'maxOfflineQueue',
   'noDelay',
   'connectTimeout',
+  'ackTimeout',
   'reconnectRetries',
   'brokerLimits',
   'downgradeQos',
@@ -166,6 +167,14 @@ export class MqttConfig {
   /** ms to wait for CONNACK. Default 10000. */
   @IsOptional() @IsInt() @Min(1) @Max(MAX_TIMER_MS) connectTimeout?: number;
   /**
+   * ms a QoS 1/2 PUBLISH (or its PUBREL), a SUBSCRIBE or an UNSUBSCRIBE may wait for its
+   * acknowledgement on a live connection, counted from the later of its sending and the CONNACK.
+   * Past it the broker dropped the packet (NATS does during a JetStream leader election): one
+   * warning, an `MqttAckTimeoutError` to `onError`, and a reconnect, after which mqtt.js sends it
+   * again. 0 turns the watchdog off. Default 30000.
+   */
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_TIMER_MS) ackTimeout?: number;
+  /**
    * Failed connection attempts in a row (reconnects, and the first connection with
    * `retryInitialConnect`) after which the app stops retrying and reports an
    * `MqttConnectionError` to `onError` (fastapi-mqtt's `reconnect_retries`). Default: no limit.
@@ -203,7 +212,7 @@ export class MqttConfig {
    * Reads the environment: `MQTT_URL`, `MQTT_HOST`, `MQTT_PORT`, `MQTT_PROTOCOL`, `MQTT_USERNAME`,
    * `MQTT_PASSWORD`, `MQTT_CLIENT_ID`, `MQTT_CLIENT_ID_PREFIX`, `MQTT_CLEAN`, `MQTT_SESSION_EXPIRY`,
    * `MQTT_KEEPALIVE`, `MQTT_PROTOCOL_VERSION`, `MQTT_RECONNECT_PERIOD`, `MQTT_RECONNECT_MAX_PERIOD`,
-   * `MQTT_CONNECT_TIMEOUT`, `MQTT_MAX_OFFLINE_QUEUE`, `MQTT_NO_DELAY`, `MQTT_RECONNECT_RETRIES`, `MQTT_LOG_PACKETS`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
+   * `MQTT_CONNECT_TIMEOUT`, `MQTT_ACK_TIMEOUT`, `MQTT_MAX_OFFLINE_QUEUE`, `MQTT_NO_DELAY`, `MQTT_RECONNECT_RETRIES`, `MQTT_LOG_PACKETS`, `MQTT_TLS_CA` / `MQTT_TLS_CERT` / `MQTT_TLS_KEY` (file paths),
    * `MQTT_TLS_REJECT_UNAUTHORIZED`, `MQTT_WILL_TOPIC`, `MQTT_WILL_PAYLOAD`, `MQTT_WILL_QOS`,
    * `MQTT_WILL_RETAIN`. `overrides` win over the environment.
    */
@@ -450,6 +459,7 @@ function readEnv(env: NodeJS.ProcessEnv): MqttConfigInput {
     reconnectPeriod: int('MQTT_RECONNECT_PERIOD'),
     reconnectMaxPeriod: int('MQTT_RECONNECT_MAX_PERIOD'),
     connectTimeout: int('MQTT_CONNECT_TIMEOUT'),
+    ackTimeout: int('MQTT_ACK_TIMEOUT'),
     maxOfflineQueue: int('MQTT_MAX_OFFLINE_QUEUE'),
     noDelay: bool('MQTT_NO_DELAY'),
     reconnectRetries: int('MQTT_RECONNECT_RETRIES'),

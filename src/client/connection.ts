@@ -7,8 +7,9 @@ import mqtt, {
   type IPublishPacket,
   type MqttClient,
 } from 'mqtt';
-import { MqttConnectionError, type MqttError, reasonName } from '../errors.js';
+import { type MqttAckTimeoutError, MqttConnectionError, type MqttError, reasonName } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
+import { AckWatchdog, DEFAULT_ACK_TIMEOUT } from './ack-watchdog.js';
 import { Backoff } from './backoff.js';
 import { type BrokerCapabilities, connectDowngrades, readCapabilities } from './capabilities.js';
 import type { MqttConfig } from './config.js';
@@ -61,6 +62,8 @@ export interface ConnectionEvents {
   refused: [MqttError];
   /** `reconnectRetries` attempts failed in a row: no more attempts. */
   gaveUp: [MqttConnectionError];
+  /** A packet of ours had no acknowledgement for `ackTimeout` ms: the connection is being renewed. */
+  ackTimeout: [MqttAckTimeoutError];
 }
 
 /** Receives every incoming PUBLISH; must call `done` to let mqtt.js ack it and read the next packet. */
@@ -104,6 +107,11 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private readonly refusals: RefusalWatch;
   private readonly subscribeRefusals = new SubscribeRefusals();
   private closes = 0;
+  private watchdog: AckWatchdog | undefined;
+  /** Ack timeouts since the broker last acknowledged anything: while > 0, reconnects keep their backoff. */
+  private ackStrikes = 0;
+  /** The ack watchdog is closing the current connection. */
+  private renewing = false;
 
   constructor(
     private readonly config: MqttConfig,
@@ -279,6 +287,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     });
     client.on('connect', (connack) => this.onConnack(client, connack));
     this.refusals.watch(client);
+    this.watchAcks(client);
     if (this.config.logPackets) logPackets(client, this.logger);
     return new Promise<ConnectInfo>((resolve, reject) => {
       const timeoutMs = (this.config.connectTimeout ?? 10_000) + 1000;
@@ -339,7 +348,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     client.on('connect', () => {
       this.up = true;
       this.outageReported = false;
-      this.backoff.reset();
+      // After an ack timeout, the backoff goes on growing until the broker acknowledges again:
+      // a packet it drops at every attempt costs a reconnect per `ackTimeout` plus a longer wait each time.
+      if (this.ackStrikes === 0) this.backoff.reset();
       const downMs = this.lostAt === undefined ? undefined : Date.now() - this.lostAt;
       this.logger.info(
         { broker: this.config.brokerUrl, downMs, failedAttempts: this.failedAttempts },
@@ -356,6 +367,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       if (!this.closing && this.config.reconnectPeriod !== 0)
         client.options.reconnectPeriod = this.backoff.next();
       if (this.closing) return;
+      const renewed = this.renewing;
+      this.renewing = false;
       if (this.up) {
         this.up = false;
         this.lostAt = Date.now();
@@ -363,6 +376,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
         this.emit('disconnect', { error: this.lastError, packet: this.lastDisconnect, requested: false });
         return;
       }
+      // Closed by the ack watchdog while mqtt.js was still resending its stored packets (it says
+      // `connect` only after that): the broker had answered, so this was no failed attempt.
+      if (renewed) return;
       this.failedAttempts++;
       const limit = this.config.reconnectRetries;
       if (limit !== undefined && this.failedAttempts >= limit) {
@@ -405,6 +421,53 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       }
       this.emit('error', wrapped);
     });
+  }
+
+  /** `ackTimeout`: the watchdog of this client's unacknowledged packets (one per client). */
+  private watchAcks(client: MqttClient): void {
+    this.watchdog?.stop();
+    this.watchdog = undefined;
+    const timeoutMs = this.config.ackTimeout ?? DEFAULT_ACK_TIMEOUT;
+    if (timeoutMs === 0) return;
+    const reconnecting = this.config.reconnectPeriod !== 0;
+    this.watchdog = new AckWatchdog(
+      client,
+      timeoutMs,
+      reconnecting,
+      (error) => this.onAckTimeout(client, error, reconnecting),
+      () => {
+        this.ackStrikes = 0;
+        this.backoff.reset();
+      },
+    );
+  }
+
+  /**
+   * The broker dropped a packet of ours and keeps the connection open: MQTT resends only on a new
+   * connection, so close this one (mqtt.js reconnects with the backoff and resends what it stored).
+   */
+  private onAckTimeout(client: MqttClient, error: MqttAckTimeoutError, reconnecting: boolean): void {
+    if (client !== this.current || this.closing) return;
+    this.ackStrikes++;
+    this.logger.warn(
+      {
+        broker: this.config.brokerUrl,
+        packet: error.packet,
+        messageId: error.messageId,
+        topic: error.topic,
+        waitedMs: error.waitedMs,
+        unacknowledged: error.unacknowledged,
+        ackTimeout: error.timeoutMs,
+        timeoutsInARow: this.ackStrikes,
+      },
+      error.message,
+    );
+    this.emit('ackTimeout', error);
+    if (!reconnecting) return;
+    this.lastError = error;
+    this.renewing = true;
+    this.refusals.closingOnPurpose();
+    client.stream?.destroy();
   }
 
   /** One line per lost connection: the broker's reason code and string when it sent a DISCONNECT. */
@@ -497,6 +560,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.wakeRetry?.();
     if (!client || this.closing) return;
     this.closing = true;
+    this.watchdog?.stop();
     const wasUp = this.up;
     this.up = false;
     await new Promise<void>((resolve) => {

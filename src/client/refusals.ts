@@ -51,8 +51,15 @@ const CLOSES_TO_REFUSE = 2;
  */
 export class RefusalWatch {
   private readonly strikes = new Map<string, number>();
+  /** The next close is ours (the ack watchdog renewing the connection), not the broker's. */
+  private ours = false;
 
   constructor(private readonly onRefused: (refusal: Refusal) => void) {}
+
+  /** We are closing the connection ourselves: its close refuses nothing. */
+  closingOnPurpose(): void {
+    this.ours = true;
+  }
 
   /** Follows one mqtt.js client for its whole life (all its reconnects). */
   watch(client: MqttClient): void {
@@ -103,8 +110,9 @@ export class RefusalWatch {
     client.on('close', () => {
       const culprit = unanswered.find((p) => p.cmd !== 'pingreq');
       unanswered = [];
-      if (refusedNow) {
+      if (refusedNow || this.ours) {
         refusedNow = false;
+        this.ours = false;
         return;
       }
       if (!culprit || Date.now() - culprit.sentAt > EXCHANGE_WINDOW_MS) return;

@@ -61,6 +61,39 @@ describe('MqttConfig', () => {
     assert.throws(() => MqttConfig.fromEnv({ MQTT_PORT: 'abc' }), /port/);
   });
 
+  it('ackTimeout: a whole number of ms from 0 (off) to the timer limit, also from MQTT_ACK_TIMEOUT', () => {
+    assert.equal(MqttConfig.from({ ackTimeout: 0 }).ackTimeout, 0);
+    assert.equal(MqttConfig.from({ ackTimeout: 2_147_483_647 }).ackTimeout, 2_147_483_647);
+    assert.equal(MqttConfig.fromEnv({ MQTT_ACK_TIMEOUT: '5000' }).ackTimeout, 5000);
+    const bad: Array<[unknown, RegExp]> = [
+      [-1, /^ackTimeout must not be less than 0$/],
+      [1.5, /^ackTimeout must be an integer number$/],
+      ['30s', /^ackTimeout must be an integer number$/],
+      [2_147_483_648, /^ackTimeout must not be greater than 2147483647$/],
+    ];
+    for (const [value, rule] of bad) {
+      assert.throws(
+        () => MqttConfig.from({ ackTimeout: value as number }),
+        (error: unknown) => {
+          assert.ok(error instanceof MqttConfigError, String(error));
+          assert.deepEqual(
+            error.fields.map((f) => f.field),
+            ['ackTimeout'],
+          );
+          assert.ok(
+            error.fields[0]!.problems.some((p) => rule.test(p)),
+            `${String(value)}: ${error.message}`,
+          );
+          return true;
+        },
+      );
+    }
+    assert.throws(
+      () => MqttConfig.fromEnv({ MQTT_ACK_TIMEOUT: '30s' }),
+      /ackTimeout must be an integer number/,
+    );
+  });
+
   it('never shows the password when logged or serialised', () => {
     const config = MqttConfig.from({ host: 'h', username: 'u', password: 'hunter2' });
     assert.doesNotMatch(JSON.stringify(config), /hunter2/);
