@@ -253,7 +253,7 @@ for (const target of mosquittoTargets) {
       await assertStillUp();
     });
 
-    it('app options: ack "bogus", ordering "random", stopTimeout -1, maxInFlight 0, a 70,000-character client id', async () => {
+    it('app options: ack "bogus", ordering "random", stopTimeout -1, maxInFlight 0, a 70,000-character client id, ackTimeout -1', async () => {
       const bad: Array<[Record<string, unknown>, string, unknown, RegExp]> = [
         [{ ack: 'bogus' }, 'ack', 'bogus', /"auto" or "after-handler"/],
         [{ ordering: 'random' }, 'ordering', 'random', /"none" or "per-topic"/],
@@ -279,6 +279,23 @@ for (const target of mosquittoTargets) {
           return true;
         },
       );
+      for (const ackTimeout of [-1, 2.5, '30s']) {
+        assert.throws(
+          () => createMqttApp({ url: suite.url, ackTimeout: ackTimeout as number }),
+          (error: unknown) => {
+            assert.ok(error instanceof MqttConfigError, String(error));
+            assert.deepEqual(
+              error.fields.map((f) => f.field),
+              ['ackTimeout'],
+            );
+            assert.match(
+              error.message,
+              /ackTimeout: ackTimeout must (not be less than 0|be an integer number)/,
+            );
+            return true;
+          },
+        );
+      }
       assert.throws(
         () => useMqtt(new Koa(), { url: suite.url, connectInBackground: 'yes' as never }),
         optionError('connectInBackground', 'yes', /^a boolean$/),
