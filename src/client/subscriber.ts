@@ -7,7 +7,12 @@ import type { Connection } from './connection.js';
 import { CoveringSender } from './covering-sender.js';
 import type { SubscriptionHooks } from './subscription-events.js';
 import { subscriptionLimitsError } from './subscription-limits.js';
-import type { Subscription, SubscriptionSource, SubscriptionTable } from './subscriptions.js';
+import {
+  NO_REPLAY,
+  type Subscription,
+  type SubscriptionSource,
+  type SubscriptionTable,
+} from './subscriptions.js';
 
 interface Waiter {
   resolve(granted: number): void;
@@ -35,6 +40,10 @@ export class Subscriber {
   private readonly downgrades = new Set<string>();
   /** For brokers sending a copy per subscription without identifiers: the covering wire filters. */
   readonly covering: CoveringSender;
+  /** SUBSCRIBE packets sent so far (numbers the retained-replay windows). */
+  private sentSubscribes = 0;
+  /** Subscriptions whose retained-replay window is open. */
+  private readonly openWindows = new Set<Subscription>();
 
   constructor(
     readonly table: SubscriptionTable,
@@ -44,7 +53,9 @@ export class Subscriber {
     /** Called when the broker refuses a subscription: it was removed from the table. */
     private readonly onRefused: (subscription: Subscription, error: MqttError) => void,
   ) {
-    this.covering = new CoveringSender(connection, logger);
+    this.covering = new CoveringSender(connection, logger, (wire, id, opening) =>
+      this.sendSubscribe(wire, id, opening),
+    );
   }
 
   /**
@@ -62,7 +73,7 @@ export class Subscriber {
     filter: string,
     options: ResolvedSubscriptionOptions,
     source: SubscriptionSource,
-  ): { subscription: Subscription; granted: Promise<number> } {
+  ): { subscription: Subscription; granted: Promise<number>; replayGeneration: number } {
     const { subscription, created, changed } = this.table.acquire(filter, options, source, () =>
       this.colour(filter),
     );
@@ -71,8 +82,15 @@ export class Subscriber {
       if (subscription.id > 0) this.recolourOverlapping(subscription);
     }
     if (!changed && subscription.state === 'active') {
-      return { subscription, granted: Promise.resolve(subscription.granted ?? options.qos) };
+      return {
+        subscription,
+        granted: Promise.resolve(subscription.granted ?? options.qos),
+        replayGeneration: NO_REPLAY,
+      };
     }
+    // The SUBSCRIBE whose retained replays this caller gets: the one awaiting its SUBACK, or the next.
+    const replay = subscription.replay;
+    const replayGeneration = replay.inFlight && !changed ? replay.generation : replay.generation + 1;
     const granted = new Promise<number>((resolve, reject) => {
       const list = this.waiters.get(subscription) ?? [];
       list.push({ resolve, reject });
@@ -80,7 +98,7 @@ export class Subscriber {
     });
     granted.catch(() => {}); // the caller may not await it; failures also reach onRefused
     if (this.connection.connected) void this.flush();
-    return { subscription, granted };
+    return { subscription, granted, replayGeneration };
   }
 
   /** Drops one reference; unsubscribes at the broker when none is left. Resolves after UNSUBACK (or at once offline). */
@@ -88,6 +106,7 @@ export class Subscriber {
     const removed = this.table.release(filter, source);
     if (!removed) return false;
     this.overlaps.remove(filter, removed);
+    this.openWindows.delete(removed);
     this.settle(
       removed,
       new MqttSubscriptionError(filter, 0x80, { cause: new Error('unsubscribed before SUBACK') }),
@@ -111,6 +130,8 @@ export class Subscriber {
    * pending; with a kept session, also unsubscribe what was dropped while offline.
    */
   async onConnect(sessionPresent: boolean, first: boolean): Promise<void> {
+    // Replays of a SUBSCRIBE on the lost connection will not come.
+    this.closeWindows(Number.POSITIVE_INFINITY);
     if (!sessionPresent || first) {
       this.table.markAllPending();
       this.covering.forget();
@@ -169,7 +190,7 @@ export class Subscriber {
       [...byId].map(async ([id, group]) => {
         let granted: number[];
         try {
-          granted = await this.connection.subscribe(group, id);
+          granted = await this.sendSubscribe(group, id, group);
         } catch (error) {
           // Connection lost mid-way: they stay pending and go out on the next connect.
           this.logger.warn({ err: error, filters: group.map((s) => s.filter) }, 'SUBSCRIBE not acknowledged');
@@ -180,6 +201,49 @@ export class Subscriber {
         );
       }),
     );
+  }
+
+  /**
+   * Sends one SUBSCRIBE and opens the retained-replay window of `opening` (the subscriptions it
+   * is sent for); at its SUBACK, the windows of earlier SUBSCRIBEs close: the broker sent their
+   * replays before it handled this one.
+   */
+  private async sendSubscribe(
+    wire: readonly Subscription[],
+    id: number | undefined,
+    opening: readonly Subscription[],
+  ): Promise<number[]> {
+    const seq = ++this.sentSubscribes;
+    for (const subscription of opening) {
+      const replay = subscription.replay;
+      replay.generation++;
+      replay.everyone = replay.reset;
+      replay.reset = false;
+      replay.open = true;
+      replay.inFlight = true;
+      replay.seq = seq;
+      replay.seen = undefined;
+      this.openWindows.add(subscription);
+    }
+    try {
+      const granted = await this.connection.subscribe(wire, id);
+      this.closeWindows(seq);
+      return granted;
+    } finally {
+      for (const subscription of opening)
+        if (subscription.replay.seq === seq) subscription.replay.inFlight = false;
+    }
+  }
+
+  /** Closes the retained-replay windows opened by SUBSCRIBEs before the `seq`th. */
+  private closeWindows(seq: number): void {
+    for (const subscription of this.openWindows) {
+      const replay = subscription.replay;
+      if (replay.seq >= seq) continue;
+      replay.open = false;
+      replay.seen = undefined;
+      this.openWindows.delete(subscription);
+    }
   }
 
   /** Refuses (never sends) what the broker said it does not support: shared or wildcard filters. */
@@ -230,6 +294,7 @@ export class Subscriber {
   }
 
   private refuse(subscription: Subscription, error: MqttError): void {
+    this.openWindows.delete(subscription);
     this.table.delete(subscription.filter);
     this.overlaps.remove(subscription.filter, subscription);
     this.settle(subscription, error);
@@ -282,7 +347,9 @@ export class Subscriber {
     for (const other of this.overlaps.overlapping(added.filter)) {
       if (other === added || other.id !== 0) continue;
       other.id = this.colour(other.filter, other);
-      if (other.state === 'active') {
+      // Without identifiers on this connection the SUBSCRIBE would be the same one: not re-sent
+      // (a re-sent filter makes the broker replay its retained messages to handlers that had them).
+      if (other.state === 'active' && this.connection.subscriptionIdsAvailable) {
         // Until the broker acknowledges, copies still arrive without an identifier.
         other.formerId = 0;
         other.quietResend = true;
