@@ -471,9 +471,24 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   /** Sends one SUBSCRIBE with these subscriptions; resolves with the granted QoS / reason code of each. */
-  subscribe(subscriptions: readonly Subscription[], subscriptionId: number | undefined): Promise<number[]> {
+  /**
+   * Sends one SUBSCRIBE; resolves with each grant. `onSuback` runs as the SUBACK is read, before
+   * any later packet (the retained replays that follow it) reaches the dispatcher.
+   */
+  subscribe(
+    subscriptions: readonly Subscription[],
+    subscriptionId: number | undefined,
+    onSuback?: () => void,
+  ): Promise<number[]> {
     const id = subscriptionId !== undefined && this.subscriptionIdsAvailable ? subscriptionId : undefined;
-    return sendSubscribe(this.requireClient(), this.version, subscriptions, id, this.subscribeRefusals);
+    return sendSubscribe(
+      this.requireClient(),
+      this.version,
+      subscriptions,
+      id,
+      this.subscribeRefusals,
+      onSuback,
+    );
   }
 
   unsubscribe(filters: readonly string[]): Promise<void> {

@@ -1,6 +1,7 @@
 import { type MqttError, MqttProtocolError, MqttSubscriptionError } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
 import type { ResolvedSubscriptionOptions } from '../metadata/definitions.js';
+import { filtersOverlap } from '../topic/overlap.js';
 import { OverlapIndex } from '../topic/overlap-index.js';
 import { isSharedFilter } from '../topic/shared.js';
 import type { Connection } from './connection.js';
@@ -205,8 +206,8 @@ export class Subscriber {
 
   /**
    * Sends one SUBSCRIBE and opens the retained-replay window of `opening` (the subscriptions it
-   * is sent for); at its SUBACK, the windows of earlier SUBSCRIBEs close: the broker sent their
-   * replays before it handled this one.
+   * is sent for); as its SUBACK is read, the windows of earlier SUBSCRIBEs it could replay into
+   * close: the broker sent their replays before it handled this one, and sends its own after.
    */
   private async sendSubscribe(
     wire: readonly Subscription[],
@@ -226,20 +227,25 @@ export class Subscriber {
       this.openWindows.add(subscription);
     }
     try {
-      const granted = await this.connection.subscribe(wire, id);
-      this.closeWindows(seq);
-      return granted;
+      return await this.connection.subscribe(wire, id, () => this.closeWindows(seq, wire));
     } finally {
       for (const subscription of opening)
         if (subscription.replay.seq === seq) subscription.replay.inFlight = false;
     }
   }
 
-  /** Closes the retained-replay windows opened by SUBSCRIBEs before the `seq`th. */
-  private closeWindows(seq: number): void {
+  /**
+   * Closes the retained-replay windows opened by SUBSCRIBEs before the `seq`th, whose filters
+   * overlap one of `acknowledged` (the `seq`th's, whose replays come next; all when undefined).
+   * A window a later SUBSCRIBE cannot replay into stays open: a broker may stream the replays of
+   * one SUBSCRIBE while it handles the next (aedes reads them from its store after the SUBACK).
+   */
+  private closeWindows(seq: number, acknowledged?: readonly Subscription[]): void {
     for (const subscription of this.openWindows) {
       const replay = subscription.replay;
       if (replay.seq >= seq) continue;
+      if (acknowledged && !acknowledged.some((wire) => filtersOverlap(wire.filter, subscription.filter)))
+        continue;
       replay.open = false;
       replay.seen = undefined;
       this.openWindows.delete(subscription);

@@ -34,8 +34,8 @@ export interface Subscription {
  * once per filter of the SUBSCRIBE. Without subscription identifiers the copies cannot be told
  * apart, so the router gives a retained copy only to the handlers the replay is for: those added
  * since the filter was last sent (`generation`), or all of them after the session was lost
- * (`everyone`), each topic once (`seen`), until a later SUBSCRIBE is acknowledged (brokers send
- * the replays of a SUBSCRIBE right after its SUBACK, before handling the next packet).
+ * (`everyone`), each topic once (`seen`), until a later SUBSCRIBE of an overlapping filter is
+ * acknowledged (brokers send the replays of a SUBSCRIBE right after its SUBACK).
  */
 export interface ReplayWindow {
   /** SUBSCRIBEs sent for new handlers of this subscription so far; a handler joins one of them. */

@@ -68,6 +68,22 @@ describe('retained replays on MQTT 3.1.1', () => {
     );
   });
 
+  it('a message that became retained after a handler subscribed is not replayed to it by a later overlapping SUBSCRIBE', async (ctx) => {
+    const broker = new MemoryBroker();
+    seed(broker, 'a/b', 'kept');
+    const t = await createTestApp({ protocolVersion: 4, broker });
+    ctx.after(() => t.stop());
+    const wide: string[] = [];
+    const exact: string[] = [];
+    await t.service.subscribe('a/+', (c) => wide.push(`${c.topic} ${c.text()}`), { qos: 1 });
+    await t.settled();
+    await t.publish('a/c', 'new', { qos: 1, retain: true }); // live: RETAIN cleared
+    await t.service.subscribe('a/c', (c) => exact.push(`${c.topic} ${c.text()}`), { qos: 1 });
+    await t.settled();
+    assert.deepEqual({ wide, exact }, { wide: ['a/b kept', 'a/c new'], exact: ['a/c new'] });
+    await t.publish('a/c', '', { qos: 1, retain: true });
+  });
+
   it('a handler joining a filter already acknowledged, at the same QoS, gets no replay (nothing is sent)', async (ctx) => {
     const broker = new MemoryBroker();
     seed(broker, 'a/b', 'kept');

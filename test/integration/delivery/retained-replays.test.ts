@@ -7,7 +7,7 @@ import { startMosquittoWithDuplicates } from '../../helpers/brokers/mosquitto.js
 import { faultKit } from '../../helpers/fault-kit.js';
 import { startMosquitto } from '../../helpers/mosquitto.js';
 import { Recorder } from '../../helpers/recorder.js';
-import { withTimeout } from '../../helpers/wait.js';
+import { waitFor, withTimeout } from '../../helpers/wait.js';
 
 /**
  * Retained replays on MQTT 3.1.1 (no subscription identifiers), on Mosquitto: it replays a
@@ -122,6 +122,32 @@ for (const [name, start, brokerLimits] of [
       assert.deepEqual(seen.calls.slice(0, 2), ['+c kept', 'b+ kept']);
       assert.deepEqual(seen.calls.slice(2).sort(), ['+c live', 'b+ live']);
       await raw.publishAsync(`${prefix}/b/c`, '', { qos: 1, retain: true });
+    });
+
+    it('a message retained after a handler subscribed is not replayed to it by a later overlapping SUBSCRIBE', async () => {
+      const prefix = `late-${++runs}`;
+      const raw = await kit.pool.connect(broker.url);
+      const app = kit.app({ url: broker.url, protocolVersion: 4, brokerLimits });
+      await app.start();
+      const wide = new Recorder<string>();
+      const exact = new Recorder<string>();
+      await app.service.subscribe(`${prefix}/+`, (ctx) => wide.record(ctx.text()), { qos: 1 });
+      await raw.publishAsync(`${prefix}/c`, 'new', { qos: 1, retain: true }); // live: RETAIN cleared
+      await wide.waitFor(1);
+      await app.service.subscribe(`${prefix}/c`, (ctx) => exact.record(ctx.text()), { qos: 1 });
+      // With a covering set, `${prefix}/+` already covers it: nothing is sent, so no replay.
+      const replay = 'copyPerSubscription' in brokerLimits ? [] : ['new'];
+      await raw.publishAsync(`${prefix}/c`, 'end', { qos: 1 });
+      // 'end' comes after any replay on the one connection: once both ran it, nothing else is due.
+      await waitFor(() => wide.calls.includes('end') && exact.calls.includes('end'), {
+        timeout: 10_000,
+        message: 'the live message after the SUBSCRIBE',
+      });
+      assert.deepEqual(
+        { wide: wide.calls, exact: exact.calls },
+        { wide: ['new', 'end'], exact: [...replay, 'end'] },
+      );
+      await raw.publishAsync(`${prefix}/c`, '', { qos: 1, retain: true });
     });
   });
 }
