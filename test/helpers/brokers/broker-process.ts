@@ -61,6 +61,11 @@ export interface BrokerLaunch {
   readonly port: number;
   /** A log line meaning the broker is up; then an MQTT CONNECT must get a CONNACK. */
   readonly ready: RegExp;
+  /**
+   * False: ready at the log line, with no MQTT CONNECT yet (the caller probes later with
+   * {@link untilMqttAnswers}, e.g. one cluster node at a time). Default true.
+   */
+  readonly probe?: boolean;
   readonly credentials?: BrokerCredentials;
   /** Spawn as a process-group leader, and kill the group: for wrapper scripts (rabbitmq-server). */
   readonly group?: boolean;
@@ -262,30 +267,48 @@ async function untilReady(
       failIfOver();
       await pause(50);
     }
-    for (;;) {
-      failIfOver();
-      try {
-        // allowRetries false: a close before the CONNACK rejects (else the promise could hang).
-        const url = `mqtt://${launch.host}:${launch.port}`;
-        const probe = await connectAsync(url, probeOptions(launch), false);
-        await probe.endAsync(true);
-        return;
-      } catch {
-        await pause(100);
-      }
-    }
+    if (launch.probe !== false) await connackBefore(launch, failIfOver);
   } finally {
     child.off('close', onClose);
   }
 }
 
-function probeOptions(launch: BrokerLaunch): IClientOptions {
+/**
+ * Resolves once an MQTT 3.1.1 CONNECT to `broker` gets a CONNACK (retried every 100 ms); rejects
+ * after `timeoutMs`. For brokers started with `probe: false`.
+ */
+export async function untilMqttAnswers(broker: ExternalBroker, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await connackBefore(broker, () => {
+    if (Date.now() > deadline)
+      throw new BrokerStartError(`${broker.kind} did not answer MQTT within ${timeoutMs} ms`, broker.logs());
+  });
+}
+
+async function connackBefore(
+  target: Pick<BrokerLaunch, 'host' | 'port' | 'credentials'>,
+  failIfOver: () => void,
+): Promise<void> {
+  for (;;) {
+    failIfOver();
+    try {
+      // allowRetries false: a close before the CONNACK rejects (else the promise could hang).
+      const probe = await connectAsync(`mqtt://${target.host}:${target.port}`, probeOptions(target), false);
+      await probe.endAsync(true);
+      return;
+    } catch {
+      await pause(100);
+    }
+  }
+}
+
+function probeOptions(target: Pick<BrokerLaunch, 'credentials'>): IClientOptions {
   return {
     protocolVersion: 4,
     reconnectPeriod: 0,
     connectTimeout: 2000,
     clientId: `koa-mqtt-probe-${process.pid}`,
-    ...launch.credentials,
+    ...target.credentials,
   };
 }
 

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { findExecutable } from '../executables.js';
 import { freePorts } from '../ports.js';
 import { trackDir, untrackDir } from '../process-reaper.js';
-import { type ExternalBroker, retryOnPortClash, startBrokerProcess } from './broker-process.js';
+import {
+  type ExternalBroker,
+  retryOnPortClash,
+  startBrokerProcess,
+  untilMqttAnswers,
+} from './broker-process.js';
 
 /** Options of {@link startNats} and {@link startNatsCluster}. */
 export interface NatsOptions {
@@ -69,6 +74,7 @@ export async function startNatsCluster(size = 3, options: NatsOptions = {}): Pro
         client: ports[3 * i]!,
         mqtt: ports[3 * i + 1]!,
         route: ports[3 * i + 2]!,
+        clustered: true,
       }));
       const cluster: ClusterPlan = { name: `koa-mqtt-${process.pid}`, routes: plans.map((p) => p.route) };
       for (const plan of plans) {
@@ -84,7 +90,17 @@ export async function startNatsCluster(size = 3, options: NatsOptions = {}): Pro
         );
         throw failed.reason;
       }
-      return started.map((result) => (result as PromiseFulfilledResult<ExternalBroker>).value);
+      const nodes = started.map((result) => (result as PromiseFulfilledResult<ExternalBroker>).value);
+      // One node at a time: nodes taking their first MQTT clients at once each create the MQTT
+      // streams, and NATS 2.9 may then give a stream a replica count the cluster cannot keep
+      // ("current is 4 but configuration is 3"), which loses quorum when one node goes.
+      try {
+        for (const node of nodes) await untilMqttAnswers(node, options.startTimeoutMs ?? 20_000);
+      } catch (error) {
+        await Promise.all(nodes.map((node) => node.close()));
+        throw error;
+      }
+      return nodes;
     });
     let closing: Promise<void> | undefined;
     return {
@@ -109,6 +125,8 @@ interface NodePlan {
   readonly dir: string;
   readonly client: number;
   readonly mqtt: number;
+  /** A node of a cluster (see {@link startNatsCluster}). */
+  readonly clustered?: boolean;
 }
 
 interface ClusterPlan {
@@ -139,6 +157,10 @@ async function writeNodeConfig(
     '}',
     'mqtt {',
     `  listen: "${HOST}:${node.mqtt}"`,
+    // Every MQTT stream (sessions, messages, retained) on every node: left to itself a node sizes
+    // them by the routes it has when its first MQTT client comes, which at start-up may be none,
+    // and a stream with one replica dies with its node (the publisher's PUBACKs then never come).
+    ...(cluster ? [`  stream_replicas: ${cluster.routes.length}`] : []),
     ...(options.mqtt ?? []).map((line) => `  ${line}`),
     '}',
   ];
@@ -147,7 +169,12 @@ async function writeNodeConfig(
       'cluster {',
       `  name: "${cluster.name}"`,
       `  listen: "${HOST}:${cluster.listen}"`,
-      `  routes: [${cluster.routes.map((port) => `"nats-route://${HOST}:${port}"`).join(', ')}]`,
+      // The other nodes only: a route to itself makes a node count one peer too many, and MQTT
+      // streams sized by that count (4 replicas on 3 nodes) lose their quorum with one node down.
+      `  routes: [${cluster.routes
+        .filter((port) => port !== cluster.listen)
+        .map((port) => `"nats-route://${HOST}:${port}"`)
+        .join(', ')}]`,
       '}',
     );
   }
@@ -163,7 +190,13 @@ function launchNode(bin: string, node: NodePlan, options: NatsOptions): Promise<
     dir: node.dir,
     host: HOST,
     port: node.mqtt,
-    ready: /Server is ready/,
+    // In a cluster, no MQTT client (the readiness probe is one) before the JetStream metadata
+    // leader is elected: the MQTT streams a node creates earlier may get a replica count the
+    // cluster cannot keep ("current is 4 but configuration is 3"), and lose quorum with one node.
+    ready: node.clustered
+      ? /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/
+      : /Server is ready/,
+    probe: !node.clustered,
     startTimeoutMs: options.startTimeoutMs ?? 20_000,
     stopTimeoutMs: 5000,
   });
