@@ -228,6 +228,16 @@ export class Subscriber {
     }
     try {
       return await this.connection.subscribe(wire, id, () => this.closeWindows(seq, wire));
+    } catch (error) {
+      // Not acknowledged (connection lost): they stay pending, and their resend is this one again,
+      // for the same handlers (and for all of them if this one followed a lost session).
+      for (const subscription of opening) {
+        const replay = subscription.replay;
+        if (replay.seq !== seq) continue;
+        replay.generation--;
+        replay.reset ||= replay.everyone;
+      }
+      throw error;
     } finally {
       for (const subscription of opening)
         if (subscription.replay.seq === seq) subscription.replay.inFlight = false;
