@@ -9,6 +9,7 @@ import mqtt, {
 } from 'mqtt';
 import { MqttConnectionError, type MqttError, reasonName } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
+import { batchAcks } from './ack-batching.js';
 import { Backoff } from './backoff.js';
 import { type BrokerCapabilities, connectDowngrades, readCapabilities } from './capabilities.js';
 import type { MqttConfig } from './config.js';
@@ -279,6 +280,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     });
     client.on('connect', (connack) => this.onConnack(client, connack));
     this.refusals.watch(client);
+    batchAcks(client);
     if (this.config.logPackets) logPackets(client, this.logger);
     return new Promise<ConnectInfo>((resolve, reject) => {
       const timeoutMs = (this.config.connectTimeout ?? 10_000) + 1000;
