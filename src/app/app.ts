@@ -417,6 +417,7 @@ export class MqttApp {
               : compiled,
             pattern: route.pattern,
             subscription: added?.subscription,
+            replayGeneration: added?.replayGeneration,
             ack: route.ack ?? this.ack,
             lane: this.dispatcher.laneFor(route.concurrency, route.handlerTimeout),
           };

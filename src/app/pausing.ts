@@ -84,7 +84,7 @@ export class Pausing implements ControllerPausing {
     for (const m of changed) {
       m.paused = false;
       const added = this.subscriber.add(m.filter, m.options, 'controller');
-      m.route = { ...m.route, subscription: added.subscription };
+      m.route = { ...m.route, subscription: added.subscription, replayGeneration: added.replayGeneration };
       this.deadLetters.set(m.route, m.deadLetter);
       this.router.add(m.route);
       granted.push(added.granted);

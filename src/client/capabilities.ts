@@ -33,6 +33,13 @@ export interface BrokerCapabilities {
    * sends overlapping filters (declared only: `brokerLimits.copyPerSubscription`).
    */
   readonly copyPerSubscription: boolean;
+  /**
+   * The broker also delivers `$…` topics to filters starting with a wildcard (NATS; MQTT 4.7.2
+   * says it must not): with `copyPerSubscription` the covering set then takes `+/b` and `$a/b`
+   * as overlapping (declared only: `brokerLimits.wildcardsMatchDollarTopics`). Handlers on such
+   * filters never get `$…` topics either way: the router applies MQTT 4.7.2.
+   */
+  readonly wildcardsMatchDollarTopics: boolean;
 }
 
 /**
@@ -60,6 +67,12 @@ export interface BrokerLimits {
    * a covering set of non-overlapping filters and dispatches locally.
    */
   copyPerSubscription?: boolean;
+  /**
+   * `true`: the broker also delivers `$…` topics to filters starting with `+` or `#` (NATS,
+   * against MQTT 4.7.2). Matters with `copyPerSubscription`: the covering set then never holds
+   * both `+/b/+` and `$a/b/+`, which would bring a `$a/b/…` message twice.
+   */
+  wildcardsMatchDollarTopics?: boolean;
 }
 
 /** The field names of `BrokerLimits`, for the config's unknown-key check. */
@@ -72,6 +85,7 @@ export const BROKER_LIMIT_FIELDS = [
   'subscriptionIdentifiers',
   'receiveMaximum',
   'copyPerSubscription',
+  'wildcardsMatchDollarTopics',
 ] as const satisfies ReadonlyArray<keyof BrokerLimits>;
 
 /** MQTT 5's default Receive Maximum (and its largest value). */
@@ -104,6 +118,7 @@ export function readCapabilities(
     serverKeepAlive: p.serverKeepAlive,
     assignedClientIdentifier: p.assignedClientIdentifier,
     copyPerSubscription: limits.copyPerSubscription === true,
+    wildcardsMatchDollarTopics: limits.wildcardsMatchDollarTopics === true,
   };
 }
 

@@ -49,6 +49,7 @@ export class BrokerLimitsConfig implements BrokerLimits {
   @IsOptional() @IsBoolean() subscriptionIdentifiers?: boolean;
   @IsOptional() @IsInt() @Min(1) @Max(65_535) receiveMaximum?: number;
   @IsOptional() @IsBoolean() copyPerSubscription?: boolean;
+  @IsOptional() @IsBoolean() wildcardsMatchDollarTopics?: boolean;
 }
 
 /** MQTT 5's "the session does not expire" (0xFFFFFFFF seconds). */

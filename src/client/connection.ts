@@ -9,6 +9,7 @@ import mqtt, {
 } from 'mqtt';
 import { type MqttAckTimeoutError, MqttConnectionError, type MqttError, reasonName } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
+import { batchAcks } from './ack-batching.js';
 import { AckWatchdog, DEFAULT_ACK_TIMEOUT } from './ack-watchdog.js';
 import { Backoff } from './backoff.js';
 import { type BrokerCapabilities, connectDowngrades, readCapabilities } from './capabilities.js';
@@ -288,6 +289,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     client.on('connect', (connack) => this.onConnack(client, connack));
     this.refusals.watch(client);
     this.watchAcks(client);
+    batchAcks(client);
     if (this.config.logPackets) logPackets(client, this.logger);
     return new Promise<ConnectInfo>((resolve, reject) => {
       const timeoutMs = (this.config.connectTimeout ?? 10_000) + 1000;
@@ -534,9 +536,24 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   /** Sends one SUBSCRIBE with these subscriptions; resolves with the granted QoS / reason code of each. */
-  subscribe(subscriptions: readonly Subscription[], subscriptionId: number | undefined): Promise<number[]> {
+  /**
+   * Sends one SUBSCRIBE; resolves with each grant. `onSuback` runs as the SUBACK is read, before
+   * any later packet (the retained replays that follow it) reaches the dispatcher.
+   */
+  subscribe(
+    subscriptions: readonly Subscription[],
+    subscriptionId: number | undefined,
+    onSuback?: () => void,
+  ): Promise<number[]> {
     const id = subscriptionId !== undefined && this.subscriptionIdsAvailable ? subscriptionId : undefined;
-    return sendSubscribe(this.requireClient(), this.version, subscriptions, id, this.subscribeRefusals);
+    return sendSubscribe(
+      this.requireClient(),
+      this.version,
+      subscriptions,
+      id,
+      this.subscribeRefusals,
+      onSuback,
+    );
   }
 
   unsubscribe(filters: readonly string[]): Promise<void> {

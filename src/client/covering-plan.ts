@@ -8,13 +8,15 @@ import { OverlapIndex } from '../topic/overlap-index.js';
  * every matching handler locally. Filters that overlap are replaced by their generalisation
  * (`a/+/c` and `a/b/+` by `a/+/+`; `a/b` and `a/#` by `a/#`), repeated until none overlaps.
  * Returns each wanted filter's wire filter. Shared filters (`$share/…`) must not be passed.
+ * `wildcardsMatchDollar`: the broker also delivers `$…` topics to filters starting with a
+ * wildcard (NATS, against MQTT 4.7.2), so `+/b/+` and `$a/b/+` overlap there (one `+/b/+`).
  */
-export function coveringPlan(filters: Iterable<string>): Map<string, string> {
+export function coveringPlan(filters: Iterable<string>, wildcardsMatchDollar = false): Map<string, string> {
   interface Group {
     wire: string;
     readonly members: string[];
   }
-  const index = new OverlapIndex<Group>();
+  const index = new OverlapIndex<Group>(wildcardsMatchDollar);
   for (const filter of filters) {
     const group: Group = { wire: filter, members: [filter] };
     for (;;) {

@@ -4,6 +4,13 @@ import type { Connection } from './connection.js';
 import { coveringPlan } from './covering-plan.js';
 import type { Subscription } from './subscriptions.js';
 
+/** Sends one SUBSCRIBE of `wire` filters for the wanted `opening` ones (their retained replays). */
+export type SendSubscribe = (
+  wire: readonly Subscription[],
+  subscriptionId: number | undefined,
+  opening: readonly Subscription[],
+) => Promise<number[]>;
+
 /**
  * Keeps a broker that sends one copy per matching subscription, without identifiers, subscribed
  * to a covering set of non-overlapping filters (see `coveringPlan`) instead of the wanted ones:
@@ -18,6 +25,7 @@ export class CoveringSender {
   constructor(
     private readonly connection: Connection,
     private readonly logger: MqttLogger,
+    private readonly send: SendSubscribe,
   ) {}
 
   /** The broker kept no session: every wire filter must be sent again. */
@@ -38,7 +46,10 @@ export class CoveringSender {
     subscriptions: readonly Subscription[],
     acknowledge: (subscription: Subscription, code: number) => Promise<void>,
   ): Promise<void> {
-    const plan = coveringPlan(subscriptions.map((s) => s.filter));
+    const plan = coveringPlan(
+      subscriptions.map((s) => s.filter),
+      this.connection.capabilities.wildcardsMatchDollarTopics,
+    );
     const wanted = new Map<string, { qos: QoS; members: Subscription[] }>();
     for (const subscription of subscriptions) {
       const wire = plan.get(subscription.filter) ?? subscription.filter;
@@ -59,9 +70,10 @@ export class CoveringSender {
     if (toSend.length > 0) {
       let granted: number[];
       try {
-        granted = await this.connection.subscribe(
+        granted = await this.send(
           toSend.map(([wire, entry]) => wireSubscription(wire, entry.qos, entry.members[0]!)),
           undefined,
+          toSend.flatMap(([, entry]) => entry.members.filter((member) => member.state === 'pending')),
         );
       } catch (error) {
         this.logger.warn({ err: error, filters: toSend.map(([wire]) => wire) }, 'SUBSCRIBE not acknowledged');
@@ -101,5 +113,6 @@ function wireSubscription(filter: string, qos: QoS, first: Subscription): Subscr
     granted: undefined,
     controllerRefs: 0,
     runtimeRefs: 0,
+    replay: first.replay,
   };
 }

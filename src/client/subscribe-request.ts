@@ -39,6 +39,8 @@ export function sendSubscribe(
   subscriptions: readonly Subscription[],
   subscriptionId: number | undefined,
   refusals: SubscribeRefusals,
+  /** Runs in mqtt.js's SUBACK callback, before mqtt.js reads the next packet. */
+  onSuback?: () => void,
 ): Promise<number[]> {
   const topics: Record<string, { qos: 0 | 1 | 2; nl?: boolean; rap?: boolean; rh?: number }> = {};
   for (const { filter, options, quietResend } of subscriptions) {
@@ -60,7 +62,10 @@ export function sendSubscribe(
       const suback = (packet ?? (error as { packet?: unknown } | undefined)?.packet) as
         | SubackLike
         | undefined;
-      if (suback?.granted) return resolve(suback.granted.map((g) => (typeof g === 'number' ? g : g.qos)));
+      if (suback?.granted) {
+        onSuback?.();
+        return resolve(suback.granted.map((g) => (typeof g === 'number' ? g : g.qos)));
+      }
       if (!error) return resolve(filters.map(() => REFUSED));
       // mqtt.js fails the callback just before it reports the close that decides whether the
       // broker refused this SUBSCRIBE: look once that has run.

@@ -1,13 +1,19 @@
 import { type MqttError, MqttProtocolError, MqttSubscriptionError } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
 import type { ResolvedSubscriptionOptions } from '../metadata/definitions.js';
+import { filtersOverlap } from '../topic/overlap.js';
 import { OverlapIndex } from '../topic/overlap-index.js';
 import { isSharedFilter } from '../topic/shared.js';
 import type { Connection } from './connection.js';
 import { CoveringSender } from './covering-sender.js';
 import type { SubscriptionHooks } from './subscription-events.js';
 import { subscriptionLimitsError } from './subscription-limits.js';
-import type { Subscription, SubscriptionSource, SubscriptionTable } from './subscriptions.js';
+import {
+  NO_REPLAY,
+  type Subscription,
+  type SubscriptionSource,
+  type SubscriptionTable,
+} from './subscriptions.js';
 
 interface Waiter {
   resolve(granted: number): void;
@@ -35,6 +41,10 @@ export class Subscriber {
   private readonly downgrades = new Set<string>();
   /** For brokers sending a copy per subscription without identifiers: the covering wire filters. */
   readonly covering: CoveringSender;
+  /** SUBSCRIBE packets sent so far (numbers the retained-replay windows). */
+  private sentSubscribes = 0;
+  /** Subscriptions whose retained-replay window is open. */
+  private readonly openWindows = new Set<Subscription>();
 
   constructor(
     readonly table: SubscriptionTable,
@@ -44,7 +54,9 @@ export class Subscriber {
     /** Called when the broker refuses a subscription: it was removed from the table. */
     private readonly onRefused: (subscription: Subscription, error: MqttError) => void,
   ) {
-    this.covering = new CoveringSender(connection, logger);
+    this.covering = new CoveringSender(connection, logger, (wire, id, opening) =>
+      this.sendSubscribe(wire, id, opening),
+    );
   }
 
   /**
@@ -62,7 +74,7 @@ export class Subscriber {
     filter: string,
     options: ResolvedSubscriptionOptions,
     source: SubscriptionSource,
-  ): { subscription: Subscription; granted: Promise<number> } {
+  ): { subscription: Subscription; granted: Promise<number>; replayGeneration: number } {
     const { subscription, created, changed } = this.table.acquire(filter, options, source, () =>
       this.colour(filter),
     );
@@ -71,8 +83,15 @@ export class Subscriber {
       if (subscription.id > 0) this.recolourOverlapping(subscription);
     }
     if (!changed && subscription.state === 'active') {
-      return { subscription, granted: Promise.resolve(subscription.granted ?? options.qos) };
+      return {
+        subscription,
+        granted: Promise.resolve(subscription.granted ?? options.qos),
+        replayGeneration: NO_REPLAY,
+      };
     }
+    // The SUBSCRIBE whose retained replays this caller gets: the one awaiting its SUBACK, or the next.
+    const replay = subscription.replay;
+    const replayGeneration = replay.inFlight && !changed ? replay.generation : replay.generation + 1;
     const granted = new Promise<number>((resolve, reject) => {
       const list = this.waiters.get(subscription) ?? [];
       list.push({ resolve, reject });
@@ -80,7 +99,7 @@ export class Subscriber {
     });
     granted.catch(() => {}); // the caller may not await it; failures also reach onRefused
     if (this.connection.connected) void this.flush();
-    return { subscription, granted };
+    return { subscription, granted, replayGeneration };
   }
 
   /** Drops one reference; unsubscribes at the broker when none is left. Resolves after UNSUBACK (or at once offline). */
@@ -88,6 +107,7 @@ export class Subscriber {
     const removed = this.table.release(filter, source);
     if (!removed) return false;
     this.overlaps.remove(filter, removed);
+    this.openWindows.delete(removed);
     this.settle(
       removed,
       new MqttSubscriptionError(filter, 0x80, { cause: new Error('unsubscribed before SUBACK') }),
@@ -111,6 +131,8 @@ export class Subscriber {
    * pending; with a kept session, also unsubscribe what was dropped while offline.
    */
   async onConnect(sessionPresent: boolean, first: boolean): Promise<void> {
+    // Replays of a SUBSCRIBE on the lost connection will not come.
+    this.closeWindows(Number.POSITIVE_INFINITY);
     if (!sessionPresent || first) {
       this.table.markAllPending();
       this.covering.forget();
@@ -169,7 +191,7 @@ export class Subscriber {
       [...byId].map(async ([id, group]) => {
         let granted: number[];
         try {
-          granted = await this.connection.subscribe(group, id);
+          granted = await this.sendSubscribe(group, id, group);
         } catch (error) {
           // Connection lost mid-way: they stay pending and go out on the next connect.
           this.logger.warn({ err: error, filters: group.map((s) => s.filter) }, 'SUBSCRIBE not acknowledged');
@@ -180,6 +202,64 @@ export class Subscriber {
         );
       }),
     );
+  }
+
+  /**
+   * Sends one SUBSCRIBE and opens the retained-replay window of `opening` (the subscriptions it
+   * is sent for); as its SUBACK is read, the windows of earlier SUBSCRIBEs it could replay into
+   * close: the broker sent their replays before it handled this one, and sends its own after.
+   */
+  private async sendSubscribe(
+    wire: readonly Subscription[],
+    id: number | undefined,
+    opening: readonly Subscription[],
+  ): Promise<number[]> {
+    const seq = ++this.sentSubscribes;
+    for (const subscription of opening) {
+      const replay = subscription.replay;
+      replay.generation++;
+      replay.everyone = replay.reset;
+      replay.reset = false;
+      replay.open = true;
+      replay.inFlight = true;
+      replay.seq = seq;
+      replay.seen = undefined;
+      this.openWindows.add(subscription);
+    }
+    try {
+      return await this.connection.subscribe(wire, id, () => this.closeWindows(seq, wire));
+    } catch (error) {
+      // Not acknowledged (connection lost): they stay pending, and their resend is this one again,
+      // for the same handlers (and for all of them if this one followed a lost session).
+      for (const subscription of opening) {
+        const replay = subscription.replay;
+        if (replay.seq !== seq) continue;
+        replay.generation--;
+        replay.reset ||= replay.everyone;
+      }
+      throw error;
+    } finally {
+      for (const subscription of opening)
+        if (subscription.replay.seq === seq) subscription.replay.inFlight = false;
+    }
+  }
+
+  /**
+   * Closes the retained-replay windows opened by SUBSCRIBEs before the `seq`th, whose filters
+   * overlap one of `acknowledged` (the `seq`th's, whose replays come next; all when undefined).
+   * A window a later SUBSCRIBE cannot replay into stays open: a broker may stream the replays of
+   * one SUBSCRIBE while it handles the next (aedes reads them from its store after the SUBACK).
+   */
+  private closeWindows(seq: number, acknowledged?: readonly Subscription[]): void {
+    for (const subscription of this.openWindows) {
+      const replay = subscription.replay;
+      if (replay.seq >= seq) continue;
+      if (acknowledged && !acknowledged.some((wire) => filtersOverlap(wire.filter, subscription.filter)))
+        continue;
+      replay.open = false;
+      replay.seen = undefined;
+      this.openWindows.delete(subscription);
+    }
   }
 
   /** Refuses (never sends) what the broker said it does not support: shared or wildcard filters. */
@@ -230,6 +310,7 @@ export class Subscriber {
   }
 
   private refuse(subscription: Subscription, error: MqttError): void {
+    this.openWindows.delete(subscription);
     this.table.delete(subscription.filter);
     this.overlaps.remove(subscription.filter, subscription);
     this.settle(subscription, error);
@@ -282,7 +363,9 @@ export class Subscriber {
     for (const other of this.overlaps.overlapping(added.filter)) {
       if (other === added || other.id !== 0) continue;
       other.id = this.colour(other.filter, other);
-      if (other.state === 'active') {
+      // Without identifiers on this connection the SUBSCRIBE would be the same one: not re-sent
+      // (a re-sent filter makes the broker replay its retained messages to handlers that had them).
+      if (other.state === 'active' && this.connection.subscriptionIdsAvailable) {
         // Until the broker acknowledges, copies still arrive without an identifier.
         other.formerId = 0;
         other.quietResend = true;

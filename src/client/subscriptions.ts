@@ -24,6 +24,49 @@ export interface Subscription {
   granted: QoS | undefined;
   controllerRefs: number;
   runtimeRefs: number;
+  /** The retained messages the broker replays for its last SUBSCRIBE, and for whom (see `Subscriber`). */
+  readonly replay: ReplayWindow;
+}
+
+/**
+ * A broker replays the retained messages matching a filter when it gets a SUBSCRIBE for it (with
+ * RETAIN set: MQTT 3.1.1 §3.3.1.3, MQTT 5 §3.3.1.3), also when the filter was already held, and
+ * once per filter of the SUBSCRIBE. Without subscription identifiers the copies cannot be told
+ * apart, so the router gives a retained copy only to the handlers the replay is for: those added
+ * since the filter was last sent (`generation`), or all of them after the session was lost
+ * (`everyone`), each topic once (`seen`), until a later SUBSCRIBE of an overlapping filter is
+ * acknowledged (brokers send the replays of a SUBSCRIBE right after its SUBACK).
+ */
+export interface ReplayWindow {
+  /** SUBSCRIBEs sent for new handlers of this subscription so far; a handler joins one of them. */
+  generation: number;
+  /** The last such SUBSCRIBE followed a lost session: every handler gets its replays. */
+  everyone: boolean;
+  /** The next SUBSCRIBE follows a lost session. */
+  reset: boolean;
+  /** Its replays may still arrive (no later SUBSCRIBE acknowledged yet). */
+  open: boolean;
+  /** Sent, SUBACK not received yet. */
+  inFlight: boolean;
+  /** Which SUBSCRIBE (the subscriber's count) opened the window. */
+  seq: number;
+  /** Topics replayed in this window (a topic comes once per matching filter of the SUBSCRIBE). */
+  seen: Set<string> | undefined;
+}
+
+/** No replay is for a handler that joined a subscription already acknowledged and not sent again. */
+export const NO_REPLAY = -1;
+
+function newReplayWindow(): ReplayWindow {
+  return {
+    generation: 0,
+    everyone: false,
+    reset: false,
+    open: false,
+    inFlight: false,
+    seq: 0,
+    seen: undefined,
+  };
 }
 
 /** What `MqttService.topics` lists (Flask-MQTT's `topics`). */
@@ -61,6 +104,7 @@ export class SubscriptionTable {
         granted: undefined,
         controllerRefs: source === 'controller' ? 1 : 0,
         runtimeRefs: source === 'runtime' ? 1 : 0,
+        replay: newReplayWindow(),
       };
       this.byFilter.set(filter, subscription);
       return { subscription, created: true, changed: true };
@@ -106,7 +150,10 @@ export class SubscriptionTable {
 
   /** The broker forgot everything (no session): every subscription must be sent again. */
   markAllPending(): void {
-    for (const subscription of this.byFilter.values()) subscription.state = 'pending';
+    for (const subscription of this.byFilter.values()) {
+      subscription.state = 'pending';
+      subscription.replay.reset = true;
+    }
   }
 
   get size(): number {

@@ -83,7 +83,7 @@ export class Dispatcher {
   private readonly lanes = new Set<Lane>();
   /** Deliveries cancelled since the queues were last purged of them. */
   private cancelledSincePurge = 0;
-  private readonly redeliveries = new Redeliveries();
+  private readonly redeliveries: Redeliveries;
   private readonly maxQueued: number;
   private readonly overflow: Overflow;
   /** Deliveries queued, per QoS class, oldest first (entries that left the queue are skipped lazily). */
@@ -104,6 +104,7 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.acks = new AckQueue(options.acks);
+    this.redeliveries = new Redeliveries(() => options.acks.generation);
     this.scheduler = new Scheduler<Job>(options.maxInFlight, options.ordering === 'per-topic', (job) =>
       this.start(job),
     );
@@ -163,7 +164,12 @@ export class Dispatcher {
     const message = new InboundMessage(packet);
     this.observer?.received(message);
     const selection = this.selection;
-    this.router.select(message.levels, packet.properties?.subscriptionIdentifier, selection);
+    this.router.select(
+      message.levels,
+      packet.properties?.subscriptionIdentifier,
+      selection,
+      packet.retain ? packet.topic : undefined,
+    );
     const routes = selection.routes;
     const fallback = selection.fallback && this.hooks.has('message');
     const every = selection.first && this.hooks.has('everyMessage');

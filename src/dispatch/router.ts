@@ -15,6 +15,11 @@ export interface Route {
   readonly ack: AckMode;
   /** Its own `concurrency` / `handlerTimeout` (`Dispatcher.laneFor`); undefined: the app's defaults. */
   readonly lane?: Lane | undefined;
+  /**
+   * Which SUBSCRIBE of its subscription replays retained messages to it (`Subscriber.add`'s
+   * `replayGeneration`); undefined: only the replays after a lost session.
+   */
+  readonly replayGeneration?: number | undefined;
 }
 
 /** The part of a subscription the router reads: its identifier, 0 for none. */
@@ -22,6 +27,14 @@ export interface SubscriptionRef {
   readonly id: number;
   /** Also accepted while a changed identifier waits for the broker's acknowledgement. */
   readonly formerId: number | undefined;
+  readonly options: { readonly retainAsPublished: boolean };
+  /** Its retained-replay window (`ReplayWindow` in client/subscriptions.ts). */
+  readonly replay: {
+    readonly generation: number;
+    readonly everyone: boolean;
+    readonly open: boolean;
+    seen: Set<string> | undefined;
+  };
 }
 
 /** What one received copy of a message must run. */
@@ -46,6 +59,8 @@ export interface Selection {
 export class Router {
   private readonly trie = new TopicTrie<Route>();
   private readonly matched: Route[] = [];
+  /** Subscriptions whose replay a retained copy is (reused per message). */
+  private readonly replaying: SubscriptionRef[] = [];
   /** Whether subscriptions carry MQTT 5 identifiers on the current connection (set by the app). */
   identifiers: () => boolean = () => false;
   /**
@@ -66,7 +81,16 @@ export class Router {
     return this.trie.size;
   }
 
-  select(levels: readonly string[], packetIds: number | readonly number[] | undefined, out: Selection): void {
+  /**
+   * @param retained the topic of a copy with RETAIN set (else undefined): without identifiers,
+   *   such a copy is a replay for a SUBSCRIBE and runs only the routes that replay is for.
+   */
+  select(
+    levels: readonly string[],
+    packetIds: number | readonly number[] | undefined,
+    out: Selection,
+    retained?: string,
+  ): void {
     const routes = out.routes;
     routes.length = 0;
     const matched = this.trie.matchLevels(levels, this.matched);
@@ -75,6 +99,10 @@ export class Router {
       if (this.covering() && !matched.some((route) => route.subscription !== undefined)) {
         matched.length = 0;
         out.fallback = false;
+        return;
+      }
+      if (retained !== undefined) {
+        this.selectReplay(matched, retained, out);
         return;
       }
       for (const route of matched) {
@@ -110,6 +138,54 @@ export class Router {
     matched.length = 0;
     dedupeHandlers(routes);
   }
+
+  /**
+   * A copy with RETAIN set, without identifiers: the broker sends these only for a SUBSCRIBE
+   * (MQTT 3.1.1 §3.3.1.3: RETAIN is 0 on messages for an established subscription), once per
+   * matching filter in it. It runs the routes the replay is for (see `ReplayWindow`), each topic
+   * once per window; routes without a subscription (`onTopic`) and the fallback run with them.
+   * A copy for nobody (a filter re-sent for other handlers, a duplicate) runs nothing. A
+   * `retainAsPublished` subscription (MQTT 5) keeps RETAIN on live messages: its routes always run.
+   */
+  private selectReplay(matched: Route[], topic: string, out: Selection): void {
+    const routes = out.routes;
+    const replaying = this.replaying;
+    let handlers = 0;
+    let any = false;
+    for (const route of matched) {
+      const subscription = route.subscription;
+      if (subscription === undefined) continue;
+      const live = subscription.options.retainAsPublished;
+      if (!live && !replayFor(route, subscription, topic)) continue;
+      any = true;
+      if (!live && !replaying.includes(subscription)) replaying.push(subscription);
+      if (route.handler) {
+        routes.push(route);
+        handlers++;
+      }
+    }
+    if (any)
+      for (const route of matched) if (route.subscription === undefined && route.handler) routes.push(route);
+    for (const subscription of replaying) {
+      subscription.replay.seen ??= new Set();
+      subscription.replay.seen.add(topic);
+    }
+    replaying.length = 0;
+    matched.length = 0;
+    out.fallback = any && handlers === 0;
+    out.first = any;
+    dedupeHandlers(routes);
+  }
+}
+
+/** Whether a retained replay of `topic` is for `route`: an open window it joined, the topic not replayed yet. */
+function replayFor(route: Route, subscription: SubscriptionRef, topic: string): boolean {
+  const window = subscription.replay;
+  return (
+    window.open &&
+    (window.everyone || route.replayGeneration === window.generation) &&
+    window.seen?.has(topic) !== true
+  );
 }
 
 function carries(ids: number | readonly number[], id: number): boolean {

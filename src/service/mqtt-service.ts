@@ -273,6 +273,7 @@ export class MqttService {
         : undefined,
       pattern,
       subscription: added.subscription,
+      replayGeneration: added.replayGeneration,
       ack: options.ack ?? this.app.ack,
       lane: this.app.dispatcher.laneFor(concurrency, handlerTimeout),
     };

@@ -111,9 +111,16 @@ export class MemoryConnection extends Connection implements MemoryClient {
   override async subscribe(
     subscriptions: readonly Subscription[],
     id: number | undefined,
+    onSuback?: () => void,
   ): Promise<number[]> {
     this.requireOpen();
-    return this.broker.subscribe(this, subscriptions, this.subscriptionIdsAvailable ? id : undefined);
+    const granted = this.broker.subscribe(
+      this,
+      subscriptions,
+      this.subscriptionIdsAvailable ? id : undefined,
+    );
+    onSuback?.(); // the retained copies follow (queued by the broker)
+    return granted;
   }
 
   override async unsubscribe(filters: readonly string[]): Promise<void> {

@@ -26,6 +26,12 @@ const valuesOf = <T>(n: Node<T>): readonly T[] =>
 export class OverlapIndex<T> {
   private readonly root: Node<T> = node();
 
+  /**
+   * @param wildcardsMatchDollar `true` for a broker that (against MQTT 4.7.2) delivers `$…` topics
+   *   to filters starting with a wildcard (NATS): `+/b` and `#` then overlap `$a/b`.
+   */
+  constructor(private readonly wildcardsMatchDollar = false) {}
+
   add(filter: string, value: T): void {
     let current = this.root;
     for (const level of levelsOf(filter)) {
@@ -83,7 +89,7 @@ export class OverlapIndex<T> {
       return;
     }
     const level = levels[depth]!;
-    const dollarGuard = depth === 0;
+    const dollarGuard = depth === 0 && !this.wildcardsMatchDollar;
     if (level === '#') {
       collectAll(current, found, dollarGuard, depth === levels.length - 1);
       return;

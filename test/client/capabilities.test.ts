@@ -46,6 +46,7 @@ describe('readCapabilities', () => {
       serverKeepAlive: 30,
       assignedClientIdentifier: 'auto-1',
       copyPerSubscription: false,
+      wildcardsMatchDollarTopics: false,
     });
   });
 
@@ -54,6 +55,7 @@ describe('readCapabilities', () => {
       maxQos: 1,
       sharedSubscriptions: false,
       copyPerSubscription: true,
+      wildcardsMatchDollarTopics: true,
     });
     assert.equal(caps.maximumQoS, 1);
     assert.equal(caps.sharedSubscriptionAvailable, false);
@@ -62,6 +64,7 @@ describe('readCapabilities', () => {
     assert.equal(caps.receiveMaximum, 65_535);
     assert.equal(caps.subscriptionIdentifiersAvailable, false);
     assert.equal(caps.copyPerSubscription, true);
+    assert.equal(caps.wildcardsMatchDollarTopics, true);
   });
 });
 

@@ -36,4 +36,22 @@ describe('coveringPlan', () => {
         if (matchTopic(filter, topic)) assert.ok(matchTopic(wire, topic), `${wire} covers ${topic}`);
     }
   });
+
+  it('keeps $ filters apart from leading wildcards by default (MQTT 4.7.2)', () => {
+    const plan = coveringPlan(['+/b/+', '$a/b/+', '#', '$SYS/x']);
+    assert.equal(plan.get('+/b/+'), '#');
+    assert.equal(plan.get('$a/b/+'), '$a/b/+');
+    assert.equal(plan.get('$SYS/x'), '$SYS/x');
+  });
+
+  it('merges $ filters with leading wildcards for a broker whose wildcards match $ topics (NATS)', () => {
+    const plan = coveringPlan(['+/b/+', '$a/b/+', 'c/d'], true);
+    assert.equal(plan.get('+/b/+'), '+/b/+');
+    assert.equal(plan.get('$a/b/+'), '+/b/+');
+    assert.equal(plan.get('c/d'), 'c/d');
+    const hash = coveringPlan(['$SYS/#', '#', '$a/b'], true);
+    assert.deepEqual(new Set(hash.values()), new Set(['#']));
+    // Filters not starting with a wildcard keep the 4.7.2 reading either way.
+    assert.equal(coveringPlan(['x/+', '$x/y'], true).get('$x/y'), '$x/y');
+  });
 });

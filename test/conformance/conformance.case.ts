@@ -231,6 +231,13 @@ function retained(kit: ConformanceKit): void {
       });
       const replayed = wide.calls.filter(([text]) => text === 'kept');
       assert.deepEqual(replayed, profile.retain === 'yes' ? [['kept', true]] : []);
+      await kit.barrier(app);
+      assert.deepEqual(exact.calls, [['kept', true]], 'the earlier handler got the replay once');
+      assert.deepEqual(
+        wide.calls.filter(([text]) => text === 'live'),
+        [['live', false]],
+        'the live message once',
+      );
     } finally {
       await app.service.publish(topic, '', { qos: 1, retain: true }); // clears it
     }

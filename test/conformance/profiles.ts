@@ -89,15 +89,6 @@ export function profileSkipReason(profile: BrokerProfile): string | false {
   return profile.program === undefined ? false : brokerSkipReason(profile.program);
 }
 
-/**
- * On MQTT 3.1.1 (without copyPerSubscription) a runtime subscription that overlaps an active one
- * makes the library SUBSCRIBE to the active filter again with the new one; the broker replays a
- * retained message for both, and the router gives each replay to every matching handler (the
- * earlier handler runs 3 times, the new one twice).
- */
-const RETAINED_RESEND_GAP =
-  'on MQTT 3.1.1 an overlapping runtime subscribe re-sends the active filter too: each retained replay runs every matching handler (3 and 2 runs instead of 1)';
-
 const MOSQUITTO_5: BrokerProfile = {
   id: 'mosquitto-5',
   name: 'Mosquitto 2.0 (MQTT 5)',
@@ -138,7 +129,6 @@ export const PROFILES = {
     sessionExpiryCap: undefined,
     redelivery: 'on reconnect',
     brokerLimits: { sharedSubscriptions: false },
-    knownGaps: { retained: RETAINED_RESEND_GAP },
     protocolVersion: undefined,
     start: () => startAedes(),
   },
@@ -152,7 +142,6 @@ export const PROFILES = {
     subscriptionIds: false,
     copiesPerOverlap: 'one',
     brokerLimits: { receiveMaximum: 20 },
-    knownGaps: { retained: RETAINED_RESEND_GAP },
     protocolVersion: 4,
   },
   mosquittoLimits: {
@@ -193,10 +182,11 @@ export const PROFILES = {
     dollarTopics: 'delivered',
     sessionExpiryCap: undefined,
     redelivery: 'after mqtt.ack_wait',
-    brokerLimits: { maxQos: 1, sharedSubscriptions: false, copyPerSubscription: true },
-    knownGaps: {
-      dollar:
-        'NATS also forwards a $ topic to a filter starting with a wildcard (against MQTT 4.7.2); the covering set takes the two as disjoint, so the $ handler runs twice',
+    brokerLimits: {
+      maxQos: 1,
+      sharedSubscriptions: false,
+      copyPerSubscription: true,
+      wildcardsMatchDollarTopics: true,
     },
     protocolVersion: undefined,
     // ack_wait 2 s instead of 30 s: an unacknowledged message comes back within the test's wait.
@@ -219,10 +209,6 @@ export const PROFILES = {
     sessionExpiryCap: undefined,
     redelivery: 'on reconnect',
     brokerLimits: { maxQos: 1, sharedSubscriptions: false },
-    knownGaps: {
-      retained: RETAINED_RESEND_GAP,
-      acks: 'RabbitMQ sends the unacknowledged message again, but the copy is not recognised as a redelivery of the run in progress (redeliveries 0): the handler runs a second time',
-    },
     protocolVersion: undefined,
     start: () => startRabbitMq(),
   },

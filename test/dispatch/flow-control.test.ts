@@ -56,14 +56,20 @@ function setup(routes: RouteSpec[], options: Partial<DispatcherOptions> = {}) {
   /** mqtt.js's side: each packet's callback, with what it was called with ('ack' when mqtt.js would ack). */
   const callbacks: Array<'ack' | 'later' | 'pending'> = [];
   /** `next`: called inside mqtt.js's callback, as mqtt.js reads the next packet then. */
-  const deliver = (topic: string, qos: 0 | 1 | 2, messageId?: number, next?: () => void) => {
+  const deliver = (
+    topic: string,
+    qos: 0 | 1 | 2,
+    messageId?: number,
+    next?: () => void,
+    copy: { payload?: string; dup?: boolean } = {},
+  ) => {
     const i = callbacks.push('pending') - 1;
     const packet = {
       cmd: 'publish',
       topic,
-      payload: Buffer.from(String(messageId ?? i)),
+      payload: Buffer.from(copy.payload ?? String(messageId ?? i)),
       qos,
-      dup: false,
+      dup: copy.dup ?? false,
       retain: false,
       messageId,
     } as IPublishPacket;
@@ -154,6 +160,63 @@ describe('Dispatcher flow control', () => {
     await waitFor(() => transport.sent.length === 1, { timeout: 1000, message: 'ack of the copy' });
     assert.deepEqual(transport.sent, [[7, 0]]);
     assert.equal(gated.state.started.length, 1);
+  });
+
+  it('a copy resent under a new identifier (RabbitMQ renumbers after a reconnect) joins by DUP, topic and payload', async () => {
+    const gated = gatedHandler();
+    const { dispatcher, transport, callbacks, deliver } = setup(
+      [{ filter: 'a', handler: gated.handler, ack: 'after-handler' }],
+      { maxInFlight: 4 },
+    );
+    deliver('a', 1, 4402, undefined, { payload: 'slow' });
+    transport.generation++;
+    dispatcher.connected(true);
+    deliver('a', 1, 1, undefined, { payload: 'slow', dup: true });
+    assert.deepEqual(callbacks, ['later', 'later']);
+    assert.deepEqual(gated.state.started, ['slow'], 'no second run');
+    assert.equal(dispatcher.stats.redeliveries, 1);
+    gated.releaseAll();
+    await waitFor(() => transport.sent.length === 1, { timeout: 1000, message: 'ack of the copy' });
+    assert.deepEqual(transport.sent, [[1, 0]], 'acked under the identifier of the new connection');
+  });
+
+  it('never joins a distinct message with the same topic and payload', () => {
+    const gated = gatedHandler();
+    const { dispatcher, transport, deliver } = setup([
+      { filter: 'a', handler: gated.handler, ack: 'after-handler' },
+    ]);
+    deliver('a', 1, 1, undefined, { payload: 'x' });
+    deliver('a', 1, 2, undefined, { payload: 'x' }); // same connection: a second message
+    transport.generation++;
+    dispatcher.connected(true);
+    deliver('a', 1, 9, undefined, { payload: 'x' }); // no DUP: a new message, not a resend
+    deliver('a', 1, 10, undefined, { payload: 'x', dup: true }); // resends of 1 and 2: one each
+    deliver('a', 1, 11, undefined, { payload: 'x', dup: true });
+    deliver('a', 0, undefined, undefined, { payload: 'x', dup: true }); // QoS 0 never joins
+    assert.deepEqual(gated.state.started, ['x', 'x', 'x', 'x']);
+    assert.equal(dispatcher.stats.redeliveries, 2);
+    deliver('a', 1, 12, undefined, { payload: 'x', dup: true }); // a third resend: nothing left to join
+    assert.equal(gated.state.started.length, 5);
+    gated.releaseAll();
+  });
+
+  it('an identifier reused by a renumbering broker for a new message does not join the earlier one', () => {
+    const gated = gatedHandler();
+    const { dispatcher, transport, deliver } = setup([
+      { filter: 'a', handler: gated.handler, ack: 'after-handler' },
+    ]);
+    deliver('a', 1, 1, undefined, { payload: 'p' });
+    deliver('a', 1, 2, undefined, { payload: 'q' });
+    transport.generation++;
+    dispatcher.connected(true);
+    deliver('a', 1, 1, undefined, { payload: 'q', dup: true }); // resends, numbered afresh
+    deliver('a', 1, 2, undefined, { payload: 'p', dup: true });
+    assert.equal(dispatcher.stats.redeliveries, 2);
+    deliver('a', 1, 3, undefined, { payload: 'p' }); // new messages
+    deliver('a', 1, 1, undefined, { payload: 'p' });
+    assert.deepEqual(gated.state.started, ['p', 'q', 'p', 'p']);
+    assert.equal(dispatcher.stats.redeliveries, 2);
+    gated.releaseAll();
   });
 
   it('forgets packet identifiers when a connection starts without the session', () => {

@@ -30,6 +30,9 @@ describeMosquitto('acks, backpressure, sessions and reconnects (Mosquitto)', () 
 
   /** Drops the app's TCP connection as a network failure would, and waits for the reconnect. */
   const dropConnection = async (target: MqttApp) => {
+    // Acks are written at the end of the event-loop turn that made them (a burst's in one write,
+    // src/client/ack-batching.ts): the drop comes after that turn, as a real network failure would.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const reconnected = new Promise<boolean>((resolve) =>
       target.connection.once('connect', (info) => resolve(info.sessionPresent)),
     );
