@@ -309,7 +309,7 @@ export class MqttApp {
     if (unsupported) throw unsupported;
     this.dispatcher.connected(info.sessionPresent);
     const subscribed = this.untilStopped(
-      this.subscriber.onConnect(info.sessionPresent, true).then(() => Promise.all(granted)),
+      this.subscriber.onConnect(info.sessionPresent, true).then(allOf(granted)),
     );
     if (info.sessionPresent) {
       // The broker kept our session, subscriptions included: ready once they are confirmed or after
@@ -426,14 +426,7 @@ export class MqttApp {
             this.router.add(mounted);
           }
           this.deadLetters.set(mounted, route.deadLetter);
-          this.pausing.add({
-            target: definition.target,
-            filter,
-            options: route.subscription,
-            deadLetter: route.deadLetter,
-            route: mounted,
-            paused,
-          });
+          this.pausing.add(definition.target, route, mounted, paused);
         }
       }
       for (const hook of definition.hooks) {
@@ -570,4 +563,13 @@ function warnLongClientId(clientId: string, protocolVersion: number, logger: Mqt
     { clientId, bytes },
     `client id is ${bytes} bytes; MQTT 3.1.1 brokers must accept only up to ${PORTABLE_CLIENT_ID_BYTES} (this one did, another may refuse it)`,
   );
+}
+
+/**
+ * `() => Promise.all(promises)`, made outside `boot()`: a closure there would put `promises` in
+ * the context that boot's long-lived listeners keep, holding one settled Promise per route for
+ * the app's life.
+ */
+function allOf<T>(promises: ReadonlyArray<Promise<T>>): () => Promise<T[]> {
+  return () => Promise.all(promises);
 }

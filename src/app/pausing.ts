@@ -1,26 +1,10 @@
 import type { Subscriber } from '../client/subscriber.js';
 import type { Route, Router } from '../dispatch/router.js';
 import { MqttUsageError } from '../errors.js';
-import type {
-  ControllerDefinition,
-  ResolvedSubscriptionOptions,
-  RouteDefinition,
-} from '../metadata/definitions.js';
+import type { ControllerDefinition, RouteDefinition } from '../metadata/definitions.js';
 import type { ControllerPausing, PauseTarget } from '../service/service-host.js';
 import { parsePattern } from '../topic/index.js';
 import type { DeadLetters } from './dead-letter.js';
-
-/** One `@Topic` route of a controller, as mounted at `start()`. */
-export interface MountedRoute {
-  readonly target: Function;
-  /** The filter sent to the broker (`$share/…` included). */
-  readonly filter: string;
-  readonly options: ResolvedSubscriptionOptions;
-  readonly deadLetter: RouteDefinition['deadLetter'];
-  /** Rebuilt on resume: the subscription (and its MQTT 5 identifier) may be a new one. */
-  route: Route;
-  paused: boolean;
-}
 
 /**
  * Pauses and resumes controller `@Topic` subscriptions at runtime. Pausing removes the routes
@@ -31,7 +15,15 @@ export interface MountedRoute {
  * routes are mounted paused.
  */
 export class Pausing implements ControllerPausing {
-  private readonly mounted: MountedRoute[] = [];
+  /**
+   * The routes mounted at `start()`, as parallel arrays (one slot each per route, not an object:
+   * apps have thousands): the class, its definition, the route in the router (rebuilt on resume:
+   * the subscription and its MQTT 5 identifier may be new ones), and which are paused.
+   */
+  private readonly targets: Function[] = [];
+  private readonly definitionsOf: RouteDefinition[] = [];
+  private readonly routes: Route[] = [];
+  private readonly pausedRoutes = new Set<number>();
   /** Targets paused before `start()` mounted anything. */
   private readonly early = new Set<PauseTarget>();
 
@@ -49,48 +41,62 @@ export class Pausing implements ControllerPausing {
   }
 
   /** Records a route mounted at `start()` (paused or not). */
-  add(route: MountedRoute): void {
-    this.mounted.push(route);
+  add(target: Function, definition: RouteDefinition, route: Route, paused: boolean): void {
+    if (paused) this.pausedRoutes.add(this.routes.length);
+    this.targets.push(target);
+    this.definitionsOf.push(definition);
+    this.routes.push(route);
   }
 
   /** Filters of paused routes (each once). */
   get paused(): string[] {
-    return [...new Set(this.mounted.filter((m) => m.paused).map((m) => m.filter))];
+    return unique([...this.pausedRoutes].map((i) => this.filterOf(i)));
   }
 
   async pause(target: PauseTarget): Promise<string[]> {
     const selected = this.select(target, 'pause');
-    if (this.mounted.length === 0) {
+    if (this.routes.length === 0) {
       this.early.add(target);
       return this.filtersOfDefinitions(target);
     }
-    const changed = selected.filter((m) => !m.paused);
-    for (const m of changed) {
-      m.paused = true;
-      this.router.remove(m.route);
+    const changed = selected.filter((i) => !this.pausedRoutes.has(i));
+    for (const i of changed) {
+      this.pausedRoutes.add(i);
+      this.router.remove(this.routes[i]!);
     }
-    await Promise.all(changed.map((m) => this.subscriber.remove(m.filter, 'controller')));
-    return unique(changed.map((m) => m.filter));
+    await Promise.all(changed.map((i) => this.subscriber.remove(this.filterOf(i), 'controller')));
+    return unique(changed.map((i) => this.filterOf(i)));
   }
 
   async resume(target: PauseTarget): Promise<string[]> {
     const selected = this.select(target, 'resume');
-    if (this.mounted.length === 0) {
+    if (this.routes.length === 0) {
       this.early.delete(target);
       return this.filtersOfDefinitions(target);
     }
-    const changed = selected.filter((m) => m.paused);
+    const changed = selected.filter((i) => this.pausedRoutes.has(i));
     const granted: Array<Promise<number>> = [];
-    for (const m of changed) {
-      m.paused = false;
-      const added = this.subscriber.add(m.filter, m.options, 'controller');
-      m.route = { ...m.route, subscription: added.subscription, replayGeneration: added.replayGeneration };
-      this.deadLetters.set(m.route, m.deadLetter);
-      this.router.add(m.route);
+    for (const i of changed) {
+      this.pausedRoutes.delete(i);
+      const definition = this.definitionsOf[i]!;
+      const added = this.subscriber.add(definition.subscriptionFilter, definition.subscription, 'controller');
+      const route: Route = {
+        ...this.routes[i]!,
+        subscription: added.subscription,
+        replayGeneration: added.replayGeneration,
+      };
+      this.routes[i] = route;
+      this.deadLetters.set(route, definition.deadLetter);
+      this.router.add(route);
       granted.push(added.granted);
     }
     await Promise.all(granted);
-    return unique(changed.map((m) => m.filter));
+    return unique(changed.map((i) => this.filterOf(i)));
+  }
+
+  /** The filter sent to the broker for mounted route `i` (`$share/…` included). */
+  private filterOf(i: number): string {
+    return this.definitionsOf[i]!.subscriptionFilter;
   }
 
   /** True when `filter` is a controller `@Topic`'s (mounted or not): `unsubscribe` points to `pause`. */
@@ -98,7 +104,8 @@ export class Pausing implements ControllerPausing {
     return this.allFilters().some(([, f, p]) => f === filter || p === filter || p === normalise(filter));
   }
 
-  private select(target: PauseTarget, call: string): MountedRoute[] {
+  /** Indexes of the mounted routes `target` names. */
+  private select(target: PauseTarget, call: string): number[] {
     const known = this.allFilters().filter(([t, f, p]) => matches(target, t, f, p));
     if (known.length === 0) {
       const what = typeof target === 'string' ? JSON.stringify(target) : target.name || 'an anonymous class';
@@ -109,7 +116,12 @@ export class Pausing implements ControllerPausing {
           'Runtime subscriptions are removed with unsubscribe().',
       );
     }
-    return this.mounted.filter((m) => matches(target, m.target, m.filter, m.route.pattern.filter));
+    const selected: number[] = [];
+    for (let i = 0; i < this.routes.length; i++) {
+      if (matches(target, this.targets[i]!, this.filterOf(i), this.routes[i]!.pattern.filter))
+        selected.push(i);
+    }
+    return selected;
   }
 
   /** [class, filter sent, filter without share prefix] of every controller route. */

@@ -43,8 +43,6 @@ export class Subscriber {
   readonly covering: CoveringSender;
   /** SUBSCRIBE packets sent so far (numbers the retained-replay windows). */
   private sentSubscribes = 0;
-  /** Subscriptions whose retained-replay window is open. */
-  private readonly openWindows = new Set<Subscription>();
 
   constructor(
     readonly table: SubscriptionTable,
@@ -107,7 +105,6 @@ export class Subscriber {
     const removed = this.table.release(filter, source);
     if (!removed) return false;
     this.overlaps.remove(filter, removed);
-    this.openWindows.delete(removed);
     this.settle(
       removed,
       new MqttSubscriptionError(filter, 0x80, { cause: new Error('unsubscribed before SUBACK') }),
@@ -224,7 +221,6 @@ export class Subscriber {
       replay.inFlight = true;
       replay.seq = seq;
       replay.seen = undefined;
-      this.openWindows.add(subscription);
     }
     try {
       return await this.connection.subscribe(wire, id, () => this.closeWindows(seq, wire));
@@ -251,14 +247,15 @@ export class Subscriber {
    * one SUBSCRIBE while it handles the next (aedes reads them from its store after the SUBACK).
    */
   private closeWindows(seq: number, acknowledged?: readonly Subscription[]): void {
-    for (const subscription of this.openWindows) {
+    // The table, not a set of open windows: windows stay open for the app's life on most apps, and
+    // a set would hold an entry per subscription.
+    for (const subscription of this.table.values()) {
       const replay = subscription.replay;
-      if (replay.seq >= seq) continue;
+      if (!replay.open || replay.seq >= seq) continue;
       if (acknowledged && !acknowledged.some((wire) => filtersOverlap(wire.filter, subscription.filter)))
         continue;
       replay.open = false;
       replay.seen = undefined;
-      this.openWindows.delete(subscription);
     }
   }
 
@@ -310,7 +307,6 @@ export class Subscriber {
   }
 
   private refuse(subscription: Subscription, error: MqttError): void {
-    this.openWindows.delete(subscription);
     this.table.delete(subscription.filter);
     this.overlaps.remove(subscription.filter, subscription);
     this.settle(subscription, error);

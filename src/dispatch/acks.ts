@@ -39,6 +39,11 @@ export class AckQueue {
     return this.tickets.length - this.head;
   }
 
+  /** Whether `ticket` belongs to the connection up now (else its ack can never be sent). */
+  isCurrent(ticket: AckTicket): boolean {
+    return ticket.generation === this.transport.generation;
+  }
+
   /** Takes a place in line for `packet` (a QoS 1/2 message just received). */
   enqueue(packet: IPublishPacket): AckTicket {
     this.forgetStale();

@@ -132,6 +132,7 @@ export class Dispatcher {
   /** A connection came up: without the session, packet identifiers start afresh. */
   connected(sessionPresent: boolean): void {
     if (!sessionPresent) this.redeliveries.clear();
+    else this.redeliveries.reconnected();
   }
 
   /** The lane of a handler with its own `concurrency` or `handlerTimeout` (for its `Route`). */
@@ -154,9 +155,13 @@ export class Dispatcher {
     if (qos > 0) {
       const earlier = this.redeliveries.find(packet);
       if (earlier !== undefined) {
-        // A copy of a message whose handling is not over: acked with it, not run again.
         this.stats.redeliveries++;
-        earlier.tickets!.push(this.acks.enqueue(packet));
+        const ticket = this.acks.enqueue(packet);
+        // A copy of a message handled to the end on a connection that closed before its ack
+        // could go: acknowledged now (in order), not run again.
+        if (earlier.acked) this.acks.settle(ticket, this.redeliveries.takeFinished(earlier));
+        // A copy of a message whose handling is not over: acked with it, not run again.
+        else earlier.tickets!.push(ticket);
         done(ACK_LATER);
         return;
       }
@@ -296,7 +301,12 @@ export class Dispatcher {
   private settleAcks(delivery: Delivery, reasonCode: number): void {
     if (delivery.acked) return;
     delivery.acked = true;
-    this.redeliveries.forget(delivery);
+    const tickets = delivery.tickets;
+    // Every ack it owes was for a connection that closed: the broker sends the message again on
+    // this one (session kept), and that copy is then acknowledged without a second run.
+    if (tickets !== undefined && tickets.every((ticket) => !this.acks.isCurrent(ticket)))
+      this.redeliveries.finished(delivery, reasonCode);
+    else this.redeliveries.forget(delivery);
     if (delivery.tickets !== undefined)
       for (const ticket of delivery.tickets) this.acks.settle(ticket, reasonCode);
   }

@@ -8,6 +8,13 @@ interface Entry {
   readonly generation: number;
   /** The connection on which a copy last joined it (-1: none). */
   joinedOn: number;
+  /**
+   * Its handlers ran to the end but its ack could not be sent (the connection had closed): the
+   * reason code its copy is acknowledged with. Undefined while it is being handled.
+   */
+  finished: number | undefined;
+  /** Reconnections since it finished (a finished entry whose copy never came is dropped at the second). */
+  reconnects: number;
 }
 
 /**
@@ -52,7 +59,13 @@ export class Redeliveries {
   }
 
   remember(delivery: Delivery): void {
-    const entry: Entry = { delivery, generation: this.generation(), joinedOn: -1 };
+    const entry: Entry = {
+      delivery,
+      generation: this.generation(),
+      joinedOn: -1,
+      finished: undefined,
+      reconnects: 0,
+    };
     this.entries.set(delivery, entry);
     const id = delivery.message.packet.messageId;
     if (id !== undefined) this.byId.set(id, entry);
@@ -66,6 +79,33 @@ export class Redeliveries {
     if (id !== undefined && this.byId.get(id) === entry) this.byId.delete(id);
   }
 
+  /**
+   * `delivery` was handled to the end while the connection its ack was owed on had closed: kept,
+   * so that the copy the broker sends on the new connection is acknowledged (with `reasonCode`)
+   * and not run again.
+   */
+  finished(delivery: Delivery, reasonCode: number): void {
+    const entry = this.entries.get(delivery);
+    if (entry !== undefined) entry.finished = reasonCode;
+  }
+
+  /** Forgets a finished `delivery` whose copy came; returns the reason code to ack the copy with. */
+  takeFinished(delivery: Delivery): number {
+    const reasonCode = this.entries.get(delivery)?.finished ?? 0;
+    this.forget(delivery);
+    return reasonCode;
+  }
+
+  /**
+   * A connection came up with the session kept: the broker resends what we did not acknowledge
+   * first thing. A finished entry still waiting after a second reconnection is not coming back.
+   */
+  reconnected(): void {
+    for (const entry of this.entries.values()) {
+      if (entry.finished !== undefined && ++entry.reconnects > 1) this.forget(entry.delivery);
+    }
+  }
+
   clear(): void {
     this.byId.clear();
     this.entries.clear();
@@ -73,19 +113,24 @@ export class Redeliveries {
 
   private byIdentifier(packet: IPublishPacket, now: number): Entry | undefined {
     const entry = this.byId.get(packet.messageId!);
-    if (entry === undefined || entry.delivery.acked || !sameMessage(entry.delivery, packet)) return undefined;
+    if (entry === undefined || !live(entry) || !sameMessage(entry.delivery, packet)) return undefined;
     if (entry.generation !== now && entry.joinedOn === now) return undefined;
     return entry;
   }
 
   private byContent(packet: IPublishPacket, now: number): Entry | undefined {
     for (const entry of this.entries.values()) {
-      if (entry.generation === now || entry.joinedOn === now || entry.delivery.acked) continue;
+      if (entry.generation === now || entry.joinedOn === now || !live(entry)) continue;
       if (entry.delivery.message.packet.qos === packet.qos && sameMessage(entry.delivery, packet))
         return entry;
     }
     return undefined;
   }
+}
+
+/** Still handled, or handled to the end with its ack not sent. */
+function live(entry: Entry): boolean {
+  return !entry.delivery.acked || entry.finished !== undefined;
 }
 
 function sameMessage(delivery: Delivery, packet: IPublishPacket): boolean {

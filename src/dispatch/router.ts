@@ -57,7 +57,8 @@ export interface Selection {
  *   matching subscriptions, so once.
  */
 export class Router {
-  private readonly trie = new TopicTrie<Route>();
+  /** A route is registered under its own pattern's filter only (see `add`). */
+  private readonly trie = new TopicTrie<Route>({ oneFilterPerValue: true });
   private readonly matched: Route[] = [];
   /** Subscriptions whose replay a retained copy is (reused per message). */
   private readonly replaying: SubscriptionRef[] = [];

@@ -6,6 +6,7 @@ import {
   splitSharedFilter,
   type TopicPattern,
 } from '../topic/index.js';
+import { flatString } from './flat-string.js';
 import { positiveInteger, timeoutOption } from './flow-options.js';
 import { classChain, findRecord } from './registry.js';
 import type {
@@ -89,7 +90,7 @@ export function defineController(target: Function, defaults: DefinitionDefaults 
   }
   const definitions: HandlerDefinition[] = [];
   for (const [method, record] of handlers) {
-    const name = `${target.name}.${method}`;
+    const name = flatString(`${target.name}.${method}`);
     if (record.topics.length === 0) {
       if (record.params.length > 0) {
         throw new MqttDefinitionError(`${name} has parameter decorators but no @Topic()`);
@@ -115,7 +116,7 @@ function defineRoute(
 ): RouteDefinition {
   let joined = pattern;
   try {
-    joined = joinTopic(prefix, pattern);
+    joined = flatString(joinTopic(prefix, pattern));
     const parsed = parsePattern(joined);
     const group = parsed.group ?? resolveShare(options.share, controllerOptions.share, defaults.shareGroup);
     const subscription = resolveSubscription(options, controllerOptions.qos);
@@ -125,6 +126,9 @@ function defineRoute(
         `${name}: noLocal cannot be set on a shared subscription (group ${JSON.stringify(group)}); opt this topic out with share: false`,
       );
     }
+    const { concurrency, handlerTimeout } = flowOptions(name, options, controllerOptions);
+    // Every field named in one literal (no spread): V8 then keeps them all in the object itself,
+    // without a separate property array (40 bytes per route).
     return {
       source: joined,
       pattern: parsed,
@@ -132,7 +136,8 @@ function defineRoute(
       subscription,
       ack: options.ack,
       deadLetter: options.deadLetter,
-      ...flowOptions(name, options, controllerOptions),
+      concurrency,
+      handlerTimeout,
       repeatsPrefix: repeatsPrefix(prefix, pattern),
     };
   } catch (error) {

@@ -22,75 +22,90 @@ import { SHARE_PREFIX, topicNameProblem } from './problems.js';
 import { TrieNode } from './trie-node.js';
 import { validateTopicFilter } from './validate.js';
 
-/** Where a filter's values live. */
-interface FilterEntry<T> {
-  readonly node: TrieNode<T>;
-  /** Whether the filter ends in `#` (its values are the node's `rest`). */
-  readonly multi: boolean;
-  /** How many distinct values it holds. */
-  values: number;
-}
-
 const DOLLAR = 0x24;
 
 /** Values registered under MQTT topic filters, looked up by topic. */
 export class TopicTrie<T> {
   private root = new TrieNode<T>(undefined, '');
-  private readonly entries = new Map<string, FilterEntry<T>>();
-  /** For each value, under how many filters it is registered. */
-  private readonly filterCounts = new Map<T, number>();
+  /** Distinct filters holding at least one value (no Map by filter: the trie is the index). */
+  private filterTotal = 0;
+  /**
+   * For each value, under how many filters it is registered; undefined when the owner said each
+   * value has one filter only (`oneFilterPerValue`), which saves a Map entry per value.
+   */
+  private readonly filterCounts: Map<T, number> | undefined;
   /** How many values are registered under more than one filter (then a lookup must dedupe). */
   private shared = 0;
 
+  /**
+   * @param options.oneFilterPerValue the caller never registers one value under two filters (the
+   *   router: a route lives under its own pattern's filter), so lookups need no dedupe and no
+   *   count is kept. Registering a value under a second filter then returns it twice from `match`.
+   */
+  constructor(options: { readonly oneFilterPerValue?: boolean } = {}) {
+    this.filterCounts = options.oneFilterPerValue ? undefined : new Map<T, number>();
+  }
+
   /** How many distinct filters hold at least one value. */
   get size(): number {
-    return this.entries.size;
+    return this.filterTotal;
   }
 
   /** Registers `value` under `filter` (validated: throws `InvalidTopicError`). */
   add(filter: string, value: T): void {
     validateTopicFilter(filter);
-    const entry = this.entries.get(filter) ?? this.createEntry(filter);
-    if (entry.node.addRegistration(entry.multi, filter, value)) {
-      entry.values++;
-      const count = (this.filterCounts.get(value) ?? 0) + 1;
-      this.filterCounts.set(value, count);
+    const multi = endsInHash(filter);
+    const node = this.nodeOf(filter, multi, true)!;
+    const held = node.holds(multi, filter);
+    if (node.addRegistration(multi, filter, value)) {
+      if (!held) this.filterTotal++;
+      const counts = this.filterCounts;
+      if (counts === undefined) return;
+      const count = (counts.get(value) ?? 0) + 1;
+      counts.set(value, count);
       if (count === 2) this.shared++;
     }
   }
 
   /** Removes one registration of `value` under `filter`; false when there was none. */
   remove(filter: string, value: T): boolean {
-    const entry = this.entries.get(filter);
-    const result = entry?.node.removeRegistration(entry.multi, filter, value) ?? 'absent';
-    if (entry === undefined || result === 'absent') return false;
+    if (typeof filter !== 'string') return false;
+    const multi = endsInHash(filter);
+    const node = this.nodeOf(filter, multi, false);
+    const result = node?.removeRegistration(multi, filter, value) ?? 'absent';
+    if (node === undefined || result === 'absent') return false;
     if (result === 'decremented') return true;
-    const count = this.filterCounts.get(value)! - 1;
-    if (count === 0) this.filterCounts.delete(value);
-    else this.filterCounts.set(value, count);
-    if (count === 1) this.shared--;
-    if (--entry.values === 0) {
-      this.entries.delete(filter);
-      entry.node.prune();
+    const counts = this.filterCounts;
+    if (counts !== undefined) {
+      const count = counts.get(value)! - 1;
+      if (count === 0) counts.delete(value);
+      else counts.set(value, count);
+      if (count === 1) this.shared--;
+    }
+    if (!node.holds(multi, filter)) {
+      this.filterTotal--;
+      node.prune();
     }
     return true;
   }
 
   /** Whether any value is registered under exactly this filter (a `$share/` prefix included). */
   has(filter: string): boolean {
-    return this.entries.has(filter);
+    if (typeof filter !== 'string') return false;
+    const multi = endsInHash(filter);
+    return this.nodeOf(filter, multi, false)?.holds(multi, filter) ?? false;
   }
 
-  /** The distinct filters held, in the order they were first added. */
+  /** The distinct filters held, depth first (at each node: exact levels, then `+`). */
   filters(): IterableIterator<string> {
-    return this.entries.keys();
+    return this.root.filters();
   }
 
   /** Forgets every filter and value. */
   clear(): void {
     this.root = new TrieNode<T>(undefined, '');
-    this.entries.clear();
-    this.filterCounts.clear();
+    this.filterTotal = 0;
+    this.filterCounts?.clear();
     this.shared = 0;
   }
 
@@ -130,17 +145,25 @@ export class TopicTrie<T> {
     return out;
   }
 
-  private createEntry(filter: string): FilterEntry<T> {
+  /** The node a filter's values live on (`#` dropped); created when asked, else undefined if absent. */
+  private nodeOf(filter: string, multi: boolean, create: boolean): TrieNode<T> | undefined {
     const start = filter.startsWith(SHARE_PREFIX) ? filter.indexOf('/', SHARE_PREFIX.length) + 1 : 0;
+    if (start === 0 && filter.startsWith(SHARE_PREFIX)) return undefined; // `$share/g` alone
     const levels = filter.slice(start).split('/');
-    const multi = levels[levels.length - 1] === '#';
     if (multi) levels.pop();
-    let node = this.root;
-    for (const level of levels) node = level === '+' ? node.plusOrCreate() : node.exactOrCreate(level);
-    const entry = { node, multi, values: 0 };
-    this.entries.set(filter, entry);
-    return entry;
+    let node: TrieNode<T> | undefined = this.root;
+    for (const level of levels) {
+      if (create) node = level === '+' ? node.plusOrCreate() : node.exactOrCreate(level);
+      else node = level === '+' ? node.plus : node.exact(level);
+      if (node === undefined) return undefined;
+    }
+    return node;
   }
+}
+
+/** Whether a filter ends in the multi-level wildcard (`#`, `a/#`, `$share/g/#`). */
+function endsInHash(filter: string): boolean {
+  return filter === '#' || filter.endsWith('/#');
 }
 
 /** Collects from `node`, reached by the levels before `start` (-1: past the last level), and below. */

@@ -162,6 +162,55 @@ describe('Dispatcher flow control', () => {
     assert.equal(gated.state.started.length, 1);
   });
 
+  it('a copy of a message handled to the end after its connection closed is acked with its outcome, not run again', async () => {
+    for (const fails of [false, true]) {
+      const runs: string[] = [];
+      const gate = deferred();
+      const { dispatcher, transport, callbacks, deliver } = setup([
+        {
+          filter: 'a',
+          ack: 'after-handler',
+          handler: async (ctx) => {
+            runs.push(ctx.text());
+            await gate.promise;
+            if (fails) throw new Error('handler failed');
+          },
+        },
+      ]);
+      deliver('a', 1, 7, undefined, { payload: 'slow' });
+      transport.generation++; // the connection dropped; its ack can no longer be sent
+      gate.resolve();
+      await waitFor(() => dispatcher.inFlight === 0, { timeout: 1000, message: 'the run settled' });
+      assert.deepEqual(transport.sent, [], 'nothing sent for the closed connection');
+      dispatcher.connected(true); // the session was kept: the broker resends it first thing
+      deliver('a', 1, 7, undefined, { payload: 'slow', dup: true });
+      assert.deepEqual(runs, ['slow'], 'one run');
+      assert.deepEqual(callbacks, ['later', 'later']);
+      assert.deepEqual(transport.sent, [[7, fails ? HANDLER_FAILED : 0]], 'the copy acked with the outcome');
+      assert.equal(dispatcher.stats.redeliveries, 1);
+      deliver('a', 1, 7, undefined, { payload: 'slow' }); // the identifier again: a new message now
+      assert.deepEqual(runs, ['slow', 'slow']);
+    }
+  });
+
+  it('forgets a handled message whose copy did not come within two reconnections', async () => {
+    const gated = gatedHandler();
+    const { dispatcher, transport, deliver } = setup([
+      { filter: 'a', handler: gated.handler, ack: 'after-handler' },
+    ]);
+    deliver('a', 1, 3, undefined, { payload: 'p' });
+    transport.generation++;
+    gated.releaseAll();
+    await waitFor(() => dispatcher.inFlight === 0, { timeout: 1000, message: 'the run settled' });
+    dispatcher.connected(true);
+    transport.generation++;
+    dispatcher.connected(true);
+    deliver('a', 1, 3, undefined, { payload: 'p', dup: true });
+    assert.deepEqual(gated.state.started, ['p', 'p'], 'no longer taken for a copy');
+    assert.equal(dispatcher.stats.redeliveries, 0);
+    gated.releaseAll();
+  });
+
   it('a copy resent under a new identifier (RabbitMQ renumbers after a reconnect) joins by DUP, topic and payload', async () => {
     const gated = gatedHandler();
     const { dispatcher, transport, callbacks, deliver } = setup(

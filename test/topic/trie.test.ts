@@ -164,4 +164,18 @@ describe('TopicTrie', () => {
     assert.deepEqual(out, []);
     assert.deepEqual(trie.matchLevels([]), []);
   });
+
+  it('oneFilterPerValue: same matches, reference counts and removal, without counting values across filters', () => {
+    const trie = new TopicTrie<string>({ oneFilterPerValue: true });
+    for (const filter of ['a/b', 'a/+', '#', '$share/g/a/b']) trie.add(filter, `v:${filter}`);
+    trie.add('a/+', 'v:a/+');
+    assert.deepEqual(trie.match('a/b'), ['v:a/b', 'v:$share/g/a/b', 'v:a/+', 'v:#']);
+    assert.equal(trie.remove('a/+', 'v:a/+'), true);
+    assert.deepEqual(trie.match('a/c'), ['v:a/+', 'v:#'], 'one of two references removed');
+    assert.equal(trie.remove('a/+', 'v:a/+'), true);
+    assert.deepEqual(trie.match('a/c'), ['v:#']);
+    assert.equal(trie.remove('a/+', 'v:a/+'), false);
+    trie.clear();
+    assert.equal(trie.size, 0);
+  });
 });
