@@ -6,39 +6,15 @@ import {
   MqttCapabilityError,
   MqttConnectionError,
   MqttController,
-  type MqttLogger,
   silentLogger,
   Topic,
 } from '../../../src/index.js';
 import { FAST_RECONNECT, faultKit } from '../../helpers/fault-kit.js';
+import { recordingLogger } from '../../helpers/log-recorder.js';
 import { mosquittoSkipReason } from '../../helpers/mosquitto-available.js';
 import { freePort } from '../../helpers/ports.js';
 import { Recorder } from '../../helpers/recorder.js';
 import { onceEvent, withTimeout } from '../../helpers/wait.js';
-
-interface LogLine {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  readonly msg: string;
-  readonly obj: Record<string, unknown>;
-}
-
-/** A logger recording every line, and a Recorder per message prefix. */
-function recordingLogger(): {
-  logger: MqttLogger;
-  lines: Recorder<LogLine>;
-  matching(re: RegExp): LogLine[];
-} {
-  const lines = new Recorder<LogLine>();
-  const at =
-    (level: LogLine['level']) =>
-    (obj: object, msg?: string): void =>
-      lines.record({ level, msg: msg ?? '', obj: obj as Record<string, unknown> });
-  return {
-    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
-    lines,
-    matching: (re) => lines.calls.filter((line) => re.test(line.msg)),
-  };
-}
 
 /** Accepts TCP connections and never answers: a broker stuck before its CONNACK. */
 async function silentServer(): Promise<{ url: string; accepted: Promise<void>; close(): Promise<void> }> {
