@@ -304,7 +304,7 @@ export class Dispatcher {
     const tickets = delivery.tickets;
     // Every ack it owes was for a connection that closed: the broker sends the message again on
     // this one (session kept), and that copy is then acknowledged without a second run.
-    if (tickets !== undefined && tickets.every((ticket) => !this.acks.isCurrent(ticket)))
+    if (tickets?.every((ticket) => !this.acks.isCurrent(ticket)))
       this.redeliveries.finished(delivery, reasonCode);
     else this.redeliveries.forget(delivery);
     if (delivery.tickets !== undefined)
