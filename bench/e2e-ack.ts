@@ -38,8 +38,8 @@ export async function run(options: { quick?: boolean } = {}): Promise<AckRow[]> 
         const count = quick ? (waitMs ? 200 : 1000) : waitMs ? 2000 : 20_000;
         const rounds = quick ? 1 : 3;
         const figures = await drainBenchmark({
-          url: broker.url,
           publisher,
+          brokerPid: broker.pid,
           candidates: [
             appCandidate('auto', [ackController('auto', waitMs)]),
             appCandidate('after-handler', [ackController('after-handler', waitMs)]),

@@ -23,7 +23,7 @@ export interface E2eRow {
   readonly ratios: number[];
   /** Messages per CPU-second of the subscriber process (median of rounds). */
   readonly msgPerCpuSec: number;
-  /** Median of the per-round CPU-rate ratios to (a): the steadier figure on a shared machine. */
+  /** `msgPerCpuSec` over (a)'s: what the targets are judged on. */
   readonly cpuRatioToRaw: number;
   readonly cpuRatios: number[];
   /** Lowest and highest per-round CPU ratio: the spread behind the median. */
@@ -32,7 +32,7 @@ export interface E2eRow {
   readonly ratioSpread: string;
   /** CPU time of the subscriber process per message (µs), median of rounds. */
   readonly cpuUsPerMessage: number;
-  /** Start-up: `open()` to the first message handled, median of rounds (ms); not in the rates. */
+  /** Start-up, measured once: `open()` (create, compile, connect, SUBSCRIBE, SUBACK) until it resolved (ms). */
   readonly startupMs: number;
   readonly lost: number;
 }
@@ -91,11 +91,11 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
   const rows: Array<E2eRow | LatencyRow> = [];
   for (const qos of [0, 1] as const) {
     const count = quick ? 2000 : qos === 0 ? 30_000 : 15_000;
-    const rounds = quick ? 1 : 7;
+    const rounds = quick ? 1 : 15;
     const figures: DrainFigures[] = await withBroker((broker, publisher) =>
       drainBenchmark({
-        url: broker.url,
         publisher,
+        brokerPid: broker.pid,
         candidates: candidates(qos, true),
         qos,
         count,

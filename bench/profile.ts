@@ -29,8 +29,8 @@ if (!make) throw new Error(`unknown candidate ${name}; one of ${Object.keys(all)
 const broker = await startBenchMosquitto();
 const publisher = await Publisher.start(broker.url);
 const [figures] = await drainBenchmark({
-  url: broker.url,
   publisher,
+  brokerPid: broker.pid,
   candidates: [make()],
   qos,
   count: Number(countArg),

@@ -14,8 +14,8 @@ const qos = qosArg === '0' ? 0 : 1;
 const broker = await startBenchMosquitto();
 const publisher = await Publisher.start(broker.url);
 const figures = await drainBenchmark({
-  url: broker.url,
   publisher,
+  brokerPid: broker.pid,
   candidates: [
     rawCandidate('raw-mqttjs', qos),
     appCandidate('koa-mqtt-plain', [plainController(qos)]),

@@ -43,8 +43,8 @@ const withId: Candidate = {
 const broker = await startBenchMosquitto();
 const publisher = await Publisher.start(broker.url);
 const figures = await drainBenchmark({
-  url: broker.url,
   publisher,
+  brokerPid: broker.pid,
   candidates: [rawCandidate('raw-mqttjs', 0), withId],
   qos: 0,
   count: 20_000,

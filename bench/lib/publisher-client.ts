@@ -9,6 +9,8 @@ const SCRIPT = fileURLToPath(new URL('./publisher.js', import.meta.url));
 export class Publisher {
   private readonly child: ChildProcess;
   private pending: { resolve(reply: PublisherReply): void; reject(error: Error): void } | undefined;
+  /** Where a drained subscriber connects: the backlog gate in front of the broker (gate.ts). */
+  gateUrl = '';
 
   private constructor() {
     this.child = fork(SCRIPT, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -25,10 +27,15 @@ export class Publisher {
     });
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Forks the publisher and connects it to `url` (MQTT 5). */
   static async start(url: string): Promise<Publisher> {
     const publisher = new Publisher();
-    await publisher.request({ type: 'connect', url });
+    const reply = await publisher.request({ type: 'connect', url });
+    if (reply.type === 'ready') publisher.gateUrl = reply.gateUrl;
     return publisher;
   }
 
@@ -51,6 +58,16 @@ export class Publisher {
   /** Publishes `count` readings at `rate`/s with their send time; resolves once all are at the broker. */
   async paced(count: number, qos: 0 | 1, rate: number): Promise<void> {
     await this.request({ type: 'paced', count, qos, rate });
+  }
+
+  /** The gate keeps what the broker sends to every subscriber connected through it. */
+  async holdAll(): Promise<void> {
+    await this.request({ type: 'hold' });
+  }
+
+  /** The gate hands the `index`-th subscriber to connect its `count` held messages at once. */
+  async release(index: number, count: number): Promise<void> {
+    await this.request({ type: 'release', index, count });
   }
 
   /** Tells a credit-controlled burst how many messages have arrived. */

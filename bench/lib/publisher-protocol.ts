@@ -18,9 +18,16 @@ export type PublisherCommand =
   /** Publish `count` readings at `rate` per second, each carrying its send time (latency). */
   | { readonly type: 'paced'; readonly count: number; readonly qos: 0 | 1; readonly rate: number }
   | { readonly type: 'received'; readonly count: number }
+  /** The gate keeps what the broker sends to every subscriber connected through it (gate.ts). */
+  | { readonly type: 'hold' }
+  /** The gate hands the `index`-th subscriber its held messages once `count` are in. */
+  | { readonly type: 'release'; readonly index: number; readonly count: number }
   | { readonly type: 'exit' };
 
 export type PublisherReply =
-  | { readonly type: 'ready' }
+  /** `gateUrl`: where a drained subscriber connects (the backlog gate in front of the broker). */
+  | { readonly type: 'ready'; readonly gateUrl: string }
+  /** The gate holds, or wrote the held messages to the subscriber. */
+  | { readonly type: 'gate' }
   | { readonly type: 'done'; readonly sent: number; readonly ms: number }
   | { readonly type: 'error'; readonly message: string };

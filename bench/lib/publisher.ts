@@ -4,11 +4,13 @@
  * IPC; every burst ends with a QoS 1 publish whose PUBACK proves the broker has taken all before.
  */
 import { connectAsync, type MqttClient } from 'mqtt';
+import { BacklogGate } from './gate.js';
 import type { PublisherCommand, PublisherReply } from './publisher-protocol.js';
 import { readingPayload, readingTopic } from './readings.js';
 import { nowMicros } from './stats.js';
 
 let client: MqttClient | undefined;
+let gate: BacklogGate | undefined;
 let received = 0;
 let onReceived: (() => void) | undefined;
 
@@ -65,7 +67,8 @@ async function handle(command: PublisherCommand): Promise<void> {
       client = await connectAsync(command.url, { protocolVersion: 5, reconnectPeriod: 0, clean: true });
       // Small packets one after another: without this, Nagle holds them back.
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      reply({ type: 'ready' });
+      gate = await BacklogGate.listen(command.url);
+      reply({ type: 'ready', gateUrl: gate.url });
       return;
     case 'burst':
       received = 0;
@@ -77,7 +80,16 @@ async function handle(command: PublisherCommand): Promise<void> {
       onReceived?.();
       onReceived = undefined;
       return;
+    case 'hold':
+      gate!.holdAll();
+      reply({ type: 'gate' });
+      return;
+    case 'release':
+      await gate!.release(command.index, command.count);
+      reply({ type: 'gate' });
+      return;
     case 'exit':
+      await gate?.close();
       await client?.endAsync();
       process.exit(0);
   }

@@ -1,0 +1,60 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { trackChild } from '../../test/helpers/process-reaper.js';
+
+/**
+ * Gives this process (the subscribers measured) the first core to itself while the drains
+ * run, and the broker and the publisher the second. On this shared virtual machine, a
+ * subscriber left to the scheduler shared its core with the broker and the gate from one
+ * moment to the next, and a core left idle for a moment was slow to come back: the same
+ * drain then cost up to half as much again from one round to the next. A busy loop at the
+ * lowest priority (`SCHED_IDLE`) keeps the first core from ever idling; it runs only when the
+ * subscriber does not, so it takes nothing from it.
+ *
+ * Linux `taskset` and `chrt`, two cores or more; elsewhere nothing is pinned, and a line says
+ * so. Returns what undoes it.
+ */
+export async function dedicateCore(others: ReadonlyArray<number | undefined>): Promise<() => Promise<void>> {
+  if (cpus().length < 2 || !has('taskset') || !has('chrt')) {
+    console.error('[bench] drains not pinned to a core (needs Linux taskset and chrt, and two cores)');
+    return async () => {};
+  }
+  pin('0', [process.pid]);
+  pin('1', others);
+  const keeper = spawn('taskset', ['-c', '0', 'chrt', '--idle', '0', 'sh', '-c', 'while :; do :; done'], {
+    stdio: 'ignore',
+  });
+  trackChild(keeper);
+  await new Promise<void>((resolve, reject) => {
+    keeper.once('spawn', resolve);
+    keeper.once('error', reject);
+  });
+  return async () => {
+    await stop(keeper);
+    pin(`0-${cpus().length - 1}`, [process.pid]);
+  };
+}
+
+function has(command: string): boolean {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pins every thread of these processes to `cores`. */
+function pin(cores: string, pids: ReadonlyArray<number | undefined>): void {
+  for (const pid of pids) {
+    if (pid !== undefined)
+      execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill();
+  await exited;
+}

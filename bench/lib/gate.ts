@@ -1,0 +1,184 @@
+/**
+ * A TCP relay between the subscribers under test and the broker, run in the publisher process
+ * (never in the one measured), that makes each subscriber in turn the bottleneck. Every
+ * subscriber connects through it once and stays connected, as a service does. `holdAll()`
+ * makes it keep what the broker sends to each of them; after the publisher's burst,
+ * `release(i, count)` waits until subscriber `i`'s `count` messages are all in hand and
+ * writes them to it at once, then relays as before.
+ *
+ * Why not a reconnect to a persistent session's backlog: the broker then hands the backlog
+ * over as fast as it can write, one packet at a time; a subscriber that keeps up reads a few
+ * packets per read, one that falls behind reads full buffers, and which of the two happens
+ * changed from round to round. And an app made anew each round is timed while its new
+ * handlers are still warming up. Both made the same candidate's cost per message move by half
+ * between rounds. Here every candidate reads full buffers, with warm code, and nothing but
+ * its own work sets the pace.
+ */
+import net from 'node:net';
+
+/** Counts the MQTT PUBLISH packets in a byte stream that arrives in arbitrary chunks. */
+export class PublishCounter {
+  count = 0;
+  /** 0: at a fixed header byte; 1: in the remaining length; 2: in the body. */
+  private state: 0 | 1 | 2 = 0;
+  private length = 0;
+  private shift = 0;
+
+  feed(chunk: Buffer): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.state === 0) {
+        if (chunk[i]! >> 4 === 3) this.count++;
+        this.state = 1;
+        this.length = 0;
+        this.shift = 0;
+        i++;
+      } else if (this.state === 1) {
+        const byte = chunk[i++]!;
+        this.length += (byte & 0x7f) * 2 ** this.shift;
+        this.shift += 7;
+        if ((byte & 0x80) === 0) this.state = this.length === 0 ? 0 : 2;
+      } else {
+        const take = Math.min(this.length, chunk.length - i);
+        this.length -= take;
+        i += take;
+        if (this.length === 0) this.state = 0;
+      }
+    }
+  }
+}
+
+/** One subscriber's connection and the broker's, with what is held for it. */
+class Link {
+  /** What the broker sent while held; undefined: relaying. */
+  private held: Buffer[] | undefined;
+  /** Fed every byte from the broker, so it never starts in the middle of a packet. */
+  private readonly counter = new PublishCounter();
+  /** `counter.count` when holding began. */
+  private base = 0;
+  private waiter: { count: number; release: () => void; idle?: NodeJS.Timeout } | undefined;
+
+  constructor(
+    private readonly client: net.Socket,
+    upstream: net.Socket,
+    private readonly idleMs: number,
+  ) {
+    client.on('data', (chunk) => upstream.write(chunk));
+    upstream.on('data', (chunk) => this.fromBroker(chunk));
+    upstream.on('close', () => this.flush());
+  }
+
+  hold(): void {
+    this.client.resume();
+    if (this.held !== undefined) return;
+    this.held = [];
+    this.base = this.counter.count;
+  }
+
+  /** Resolves once `count` PUBLISH packets were held and written to the subscriber (or the broker went quiet). */
+  release(count: number): Promise<void> {
+    return new Promise((release) => {
+      this.waiter = { count, release };
+      this.check();
+    });
+  }
+
+  private fromBroker(chunk: Buffer): void {
+    this.counter.feed(chunk);
+    if (this.held === undefined) {
+      this.client.write(chunk);
+      return;
+    }
+    this.held.push(chunk);
+    this.check();
+  }
+
+  private check(): void {
+    const waiter = this.waiter;
+    if (waiter === undefined) return;
+    if (this.counter.count - this.base >= waiter.count) this.flush();
+    else {
+      // A message that never comes must show as lost, not hang the benchmark.
+      clearTimeout(waiter.idle);
+      waiter.idle = setTimeout(() => this.flush(), this.idleMs);
+    }
+  }
+
+  private flush(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    clearTimeout(waiter?.idle);
+    if (this.held !== undefined) {
+      // What the subscriber writes while it drains (its acks) stays in the socket until the
+      // next round: read now, each ack would wake this process on the other core, and the
+      // cost of that wake-up, charged to the subscriber, moves with the machine's load.
+      this.client.pause();
+      if (this.held.length > 0) this.client.write(Buffer.concat(this.held));
+      this.held = undefined;
+    }
+    waiter?.release();
+  }
+}
+
+export class BacklogGate {
+  /** In the order the subscribers connected. */
+  private readonly links: Link[] = [];
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly broker: { host: string; port: number },
+    private readonly idleMs: number,
+  ) {
+    server.on('connection', (client) => {
+      const upstream = net.connect({ ...this.broker, noDelay: true });
+      this.pair(client, upstream);
+      this.pair(upstream, client);
+      this.links.push(new Link(client, upstream, this.idleMs));
+    });
+  }
+
+  static async listen(brokerUrl: string, idleMs = 5000): Promise<BacklogGate> {
+    const { hostname, port } = new URL(brokerUrl);
+    const server = net.createServer({ noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return new BacklogGate(server, { host: hostname, port: Number(port) }, idleMs);
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  /**
+   * What every subscriber connected so far wrote during its drain goes on to the broker, and
+   * from now on what the broker sends to them is kept.
+   */
+  holdAll(): void {
+    for (const link of this.links) link.hold();
+  }
+
+  /** Hands the `index`-th subscriber to connect its held messages once `count` are in. */
+  release(index: number, count: number): Promise<void> {
+    const link = this.links[index];
+    if (link === undefined) return Promise.reject(new Error(`gate: no subscriber #${index}`));
+    return link.release(count);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Either side closing closes the other. */
+  private pair(socket: net.Socket, other: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('error', () => other.destroy());
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      other.end();
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, it } from 'node:test';
+import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
+import { startBenchMosquitto } from '../../bench/lib/brokers.js';
+import { BacklogGate, PublishCounter } from '../../bench/lib/gate.js';
+import { describeMosquitto } from '../helpers/mosquitto-available.js';
+
+/** A stream of the packets a subscriber gets: CONNACK, PUBLISHes of 1- and 2-byte lengths, PINGRESP. */
+function stream(): { bytes: Buffer; publishes: number } {
+  const packets = [
+    mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }),
+    mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: 'x', qos: 0, retain: false, dup: false }),
+    mqttPacket.generate({
+      cmd: 'publish',
+      topic: 'a/b',
+      payload: 'y'.repeat(300),
+      qos: 1,
+      messageId: 7,
+      retain: false,
+      dup: false,
+    }),
+    mqttPacket.generate({ cmd: 'pingresp' }),
+    mqttPacket.generate({ cmd: 'suback', messageId: 2, granted: [1] }),
+    mqttPacket.generate({ cmd: 'publish', topic: 't', payload: '', qos: 0, retain: false, dup: false }),
+  ];
+  return { bytes: Buffer.concat(packets), publishes: 3 };
+}
+
+it('PublishCounter counts PUBLISH packets however the stream is cut', () => {
+  const { bytes, publishes } = stream();
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const counter = new PublishCounter();
+    counter.feed(bytes.subarray(0, cut));
+    counter.feed(bytes.subarray(cut));
+    assert.equal(counter.count, publishes, `cut at byte ${cut}`);
+  }
+  const byteByByte = new PublishCounter();
+  for (const byte of bytes) byteByByte.feed(Buffer.from([byte]));
+  assert.equal(byteByByte.count, publishes);
+  // A payload byte that looks like a PUBLISH header (0x30) is not counted.
+  const tricky = new PublishCounter();
+  tricky.feed(
+    mqttPacket.generate({ cmd: 'publish', topic: 'a', payload: '000', qos: 0, retain: false, dup: false }),
+  );
+  assert.equal(tricky.count, 1);
+});
+
+describeMosquitto('the benchmark gate (Mosquitto)', () => {
+  const closers: Array<() => Promise<unknown>> = [];
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+  });
+
+  it('holds what the broker sends until the count is in, then hands it over at once', async () => {
+    // The benchmark's broker: no in-flight window, so all 50 QoS 1 messages leave before any ack.
+    const broker = await startBenchMosquitto();
+    closers.push(() => broker.close());
+    const gate = await BacklogGate.listen(broker.url);
+    closers.push(() => gate.close());
+    const subscriber = await mqtt.connectAsync(gate.url, { reconnectPeriod: 0 });
+    closers.push(() => subscriber.endAsync());
+    const received: string[] = [];
+    let fifty: () => void = () => {};
+    const allFifty = new Promise<void>((resolve) => (fifty = resolve));
+    subscriber.on('message', (_topic, payload) => {
+      received.push(payload.toString());
+      if (received.length === 50) fifty();
+    });
+    await subscriber.subscribeAsync('held/#', { qos: 1 });
+    const publisher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    closers.push(() => publisher.endAsync());
+
+    gate.holdAll();
+    for (let i = 0; i < 50; i++) await publisher.publishAsync('held/t', String(i), { qos: 1 });
+    await gate.release(0, 50);
+    // The release wrote all 50 in one go; the subscriber has not read any of it yet.
+    assert.equal(received.length, 0);
+    await allFifty;
+    assert.deepEqual(
+      received,
+      Array.from({ length: 50 }, (_, i) => String(i)),
+    );
+
+    // Released, the link relays again: the next message needs no release.
+    const live = new Promise<string>((resolve) =>
+      subscriber.once('message', (_t, p) => resolve(p.toString())),
+    );
+    await publisher.publishAsync('held/t', 'after', { qos: 1 });
+    assert.equal(await live, 'after');
+    // The subscriber's writes (acks, and the DISCONNECT to come) wait for the next round.
+    gate.holdAll();
+  });
+});
