@@ -2,8 +2,9 @@
  * Not in the suite: one hot-path candidate (no network, see hot-path.ts) in a loop, to run
  * under `node --cpu-prof`: `node --cpu-prof .build/bench/profile-hot-path.js koa-mqtt-plain`.
  */
-import { dtoController, plainController } from './lib/controllers.js';
+
 import { type Deliver, dispatcherFor, packets, raw, time } from './hot-path.js';
+import { dtoController, plainController } from './lib/controllers.js';
 
 const [name = 'koa-mqtt-plain', secondsArg = '5'] = process.argv.slice(2);
 const all: Record<string, () => Deliver> = {
@@ -19,4 +20,6 @@ const until = performance.now() + Number(secondsArg) * 1000;
 const samples: number[] = [];
 while (performance.now() < until) samples.push(time(deliver, batch, 20));
 samples.sort((a, b) => a - b);
-console.log(`${name}: ${samples[samples.length >> 1]!.toFixed(0)} ns per message (median of ${samples.length})`);
+console.log(
+  `${name}: ${samples[samples.length >> 1]!.toFixed(0)} ns per message (median of ${samples.length})`,
+);

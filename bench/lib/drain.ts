@@ -71,16 +71,16 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
       medianCpuRatio: Number.NaN,
     }),
   );
+  const id = (candidate: Candidate) => `${options.session}-${candidate.name}`;
   const subscribers: Subscriber[] = [];
   const undo = await dedicateCore([options.brokerPid, publisher.pid]);
   try {
-    // The gate numbers connections in the order they arrive: one candidate at a time.
     for (const [i, candidate] of candidates.entries()) {
       const opened = performance.now();
       subscribers.push(
         await candidate.open({
           url: publisher.gateUrl,
-          clientId: `${options.session}-${candidate.name}`,
+          clientId: id(candidate),
           persistent: true,
           subscribe: true,
         }),
@@ -96,7 +96,7 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
       for (const candidate of rotate(candidates, Math.max(0, round))) {
         const i = candidates.indexOf(candidate);
         sink.reset(count, { skip: Math.floor(count * WARM_UP) });
-        await publisher.release(i, count);
+        await publisher.release(id(candidate), count);
         await sink.done(options.timeoutMs ?? 60_000);
         rates.set(candidate, sink.rate());
         cpuRates.set(candidate, sink.cpuRate());

@@ -4,7 +4,9 @@
  * subscriber connects through it once and stays connected, as a service does. `holdAll()`
  * makes it keep what the broker sends to each of them; after the publisher's burst,
  * `release(i, count)` waits until subscriber `i`'s `count` messages are all in hand and
- * writes them to it at once, then relays as before.
+ * writes them to it at once, then relays as before. A subscriber whose MQTT 5 Receive Maximum
+ * is below the count gets what the broker sent once it goes quiet, and its acks then flow as
+ * they come, so that the broker sends the rest.
  *
  * Why not a reconnect to a persistent session's backlog: the broker then hands the backlog
  * over as fast as it can write, one packet at a time; a subscriber that keeps up reads a few
@@ -48,6 +50,35 @@ export class PublishCounter {
   }
 }
 
+/** Reads a variable byte integer at `at`: [value, next offset], or undefined if cut short. */
+function varint(buffer: Buffer, at: number): [number, number] | undefined {
+  let value = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (at >= buffer.length) return undefined;
+    const byte = buffer[at++]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return [value, at];
+  }
+  return undefined;
+}
+
+/** The client identifier of the CONNECT packet at the start of `buffer` (undefined until it is all there). */
+export function connectClientId(buffer: Buffer): string | undefined {
+  const length = varint(buffer, 1);
+  if (length === undefined || buffer[0]! >> 4 !== 1) return undefined;
+  const [remaining, start] = length;
+  if (buffer.length < start + remaining) return undefined;
+  let at = start + 2 + buffer.readUInt16BE(start); // protocol name
+  const level = buffer[at]!;
+  at += 4; // level, flags, keep alive
+  if (level === 5) {
+    const properties = varint(buffer, at)!;
+    at = properties[1] + properties[0];
+  }
+  const idLength = buffer.readUInt16BE(at);
+  return buffer.toString('utf8', at + 2, at + 2 + idLength);
+}
+
 /** One subscriber's connection and the broker's, with what is held for it. */
 class Link {
   /** What the broker sent while held; undefined: relaying. */
@@ -62,10 +93,21 @@ class Link {
     private readonly client: net.Socket,
     upstream: net.Socket,
     private readonly idleMs: number,
+    /** Called once with the client identifier of the subscriber's CONNECT. */
+    identified: (clientId: string) => void,
   ) {
-    client.on('data', (chunk) => upstream.write(chunk));
+    let first: Buffer | undefined = Buffer.alloc(0);
+    client.on('data', (chunk) => {
+      upstream.write(chunk);
+      if (first === undefined) return;
+      first = Buffer.concat([first, chunk]);
+      const clientId = connectClientId(first);
+      if (clientId === undefined) return;
+      first = undefined;
+      identified(clientId);
+    });
     upstream.on('data', (chunk) => this.fromBroker(chunk));
-    upstream.on('close', () => this.flush());
+    upstream.on('close', () => this.flush(false));
   }
 
   hold(): void {
@@ -96,23 +138,25 @@ class Link {
   private check(): void {
     const waiter = this.waiter;
     if (waiter === undefined) return;
-    if (this.counter.count - this.base >= waiter.count) this.flush();
+    if (this.counter.count - this.base >= waiter.count) this.flush(true);
     else {
-      // A message that never comes must show as lost, not hang the benchmark.
+      // The broker went quiet short of the count: the subscriber's Receive Maximum (MQTT 5)
+      // lets it send no more before acks, or messages were lost (they must show, not hang).
       clearTimeout(waiter.idle);
-      waiter.idle = setTimeout(() => this.flush(), this.idleMs);
+      waiter.idle = setTimeout(() => this.flush(false), this.idleMs);
     }
   }
 
-  private flush(): void {
+  /** `complete`: the whole backlog is in hand, so the broker needs no ack from this drain. */
+  private flush(complete: boolean): void {
     const waiter = this.waiter;
     this.waiter = undefined;
     clearTimeout(waiter?.idle);
     if (this.held !== undefined) {
-      // What the subscriber writes while it drains (its acks) stays in the socket until the
-      // next round: read now, each ack would wake this process on the other core, and the
+      // What the subscriber writes while it drains (its acks) then stays in the socket until
+      // the next round: read now, each ack would wake this process on the other core, and the
       // cost of that wake-up, charged to the subscriber, moves with the machine's load.
-      this.client.pause();
+      if (complete) this.client.pause();
       if (this.held.length > 0) this.client.write(Buffer.concat(this.held));
       this.held = undefined;
     }
@@ -121,8 +165,8 @@ class Link {
 }
 
 export class BacklogGate {
-  /** In the order the subscribers connected. */
-  private readonly links: Link[] = [];
+  /** By client identifier (the last connection of each). */
+  private readonly links = new Map<string, Link>();
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(
@@ -134,11 +178,17 @@ export class BacklogGate {
       const upstream = net.connect({ ...this.broker, noDelay: true });
       this.pair(client, upstream);
       this.pair(upstream, client);
-      this.links.push(new Link(client, upstream, this.idleMs));
+      const link: Link = new Link(client, upstream, this.idleMs, (clientId) => {
+        this.links.set(clientId, link);
+        client.once('close', () => {
+          if (this.links.get(clientId) === link) this.links.delete(clientId);
+        });
+      });
     });
   }
 
-  static async listen(brokerUrl: string, idleMs = 5000): Promise<BacklogGate> {
+  /** `idleMs`: how long the broker may stay quiet before a release gives what it has. */
+  static async listen(brokerUrl: string, idleMs = 300): Promise<BacklogGate> {
     const { hostname, port } = new URL(brokerUrl);
     const server = net.createServer({ noDelay: true });
     await new Promise<void>((resolve, reject) => {
@@ -157,13 +207,13 @@ export class BacklogGate {
    * from now on what the broker sends to them is kept.
    */
   holdAll(): void {
-    for (const link of this.links) link.hold();
+    for (const link of this.links.values()) link.hold();
   }
 
-  /** Hands the `index`-th subscriber to connect its held messages once `count` are in. */
-  release(index: number, count: number): Promise<void> {
-    const link = this.links[index];
-    if (link === undefined) return Promise.reject(new Error(`gate: no subscriber #${index}`));
+  /** Hands the subscriber connected as `clientId` its held messages once `count` are in. */
+  release(clientId: string, count: number): Promise<void> {
+    const link = this.links.get(clientId);
+    if (link === undefined) return Promise.reject(new Error(`gate: no subscriber ${clientId} connected`));
     return link.release(count);
   }
 

@@ -65,9 +65,9 @@ export class Publisher {
     await this.request({ type: 'hold' });
   }
 
-  /** The gate hands the `index`-th subscriber to connect its `count` held messages at once. */
-  async release(index: number, count: number): Promise<void> {
-    await this.request({ type: 'release', index, count });
+  /** The gate hands the subscriber connected as `clientId` its `count` held messages at once. */
+  async release(clientId: string, count: number): Promise<void> {
+    await this.request({ type: 'release', clientId, count });
   }
 
   /** Tells a credit-controlled burst how many messages have arrived. */

@@ -20,8 +20,8 @@ export type PublisherCommand =
   | { readonly type: 'received'; readonly count: number }
   /** The gate keeps what the broker sends to every subscriber connected through it (gate.ts). */
   | { readonly type: 'hold' }
-  /** The gate hands the `index`-th subscriber its held messages once `count` are in. */
-  | { readonly type: 'release'; readonly index: number; readonly count: number }
+  /** The gate hands the subscriber connected as `clientId` its held messages once `count` are in. */
+  | { readonly type: 'release'; readonly clientId: string; readonly count: number }
   | { readonly type: 'exit' };
 
 export type PublisherReply =

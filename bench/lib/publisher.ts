@@ -85,7 +85,7 @@ async function handle(command: PublisherCommand): Promise<void> {
       reply({ type: 'gate' });
       return;
     case 'release':
-      await gate!.release(command.index, command.count);
+      await gate!.release(command.clientId, command.count);
       reply({ type: 'gate' });
       return;
     case 'exit':

@@ -3,7 +3,7 @@ import { after, it } from 'node:test';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { startBenchMosquitto } from '../../bench/lib/brokers.js';
-import { BacklogGate, PublishCounter } from '../../bench/lib/gate.js';
+import { BacklogGate, connectClientId, PublishCounter } from '../../bench/lib/gate.js';
 import { describeMosquitto } from '../helpers/mosquitto-available.js';
 
 /** A stream of the packets a subscriber gets: CONNACK, PUBLISHes of 1- and 2-byte lengths, PINGRESP. */
@@ -46,6 +46,30 @@ it('PublishCounter counts PUBLISH packets however the stream is cut', () => {
   assert.equal(tricky.count, 1);
 });
 
+it('connectClientId reads the client identifier of an MQTT 3.1.1 or 5 CONNECT, once it is all there', () => {
+  const v4 = mqttPacket.generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clientId: 'sub-4',
+    clean: true,
+    keepalive: 60,
+  });
+  const v5 = mqttPacket.generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 5,
+    clientId: 'sub-5',
+    clean: false,
+    keepalive: 30,
+    properties: { sessionExpiryInterval: 3600, receiveMaximum: 100 },
+  });
+  assert.equal(connectClientId(v4), 'sub-4');
+  assert.equal(connectClientId(v5), 'sub-5');
+  assert.equal(connectClientId(v5.subarray(0, v5.length - 1)), undefined);
+  assert.equal(connectClientId(mqttPacket.generate({ cmd: 'pingreq' })), undefined);
+});
+
 describeMosquitto('the benchmark gate (Mosquitto)', () => {
   const closers: Array<() => Promise<unknown>> = [];
   after(async () => {
@@ -58,7 +82,7 @@ describeMosquitto('the benchmark gate (Mosquitto)', () => {
     closers.push(() => broker.close());
     const gate = await BacklogGate.listen(broker.url);
     closers.push(() => gate.close());
-    const subscriber = await mqtt.connectAsync(gate.url, { reconnectPeriod: 0 });
+    const subscriber = await mqtt.connectAsync(gate.url, { clientId: 'gate-test', reconnectPeriod: 0 });
     closers.push(() => subscriber.endAsync());
     const received: string[] = [];
     let fifty: () => void = () => {};
@@ -73,7 +97,7 @@ describeMosquitto('the benchmark gate (Mosquitto)', () => {
 
     gate.holdAll();
     for (let i = 0; i < 50; i++) await publisher.publishAsync('held/t', String(i), { qos: 1 });
-    await gate.release(0, 50);
+    await gate.release('gate-test', 50);
     // The release wrote all 50 in one go; the subscriber has not read any of it yet.
     assert.equal(received.length, 0);
     await allFifty;
