@@ -4,7 +4,7 @@ import type { MqttLogger } from '../logger.js';
 import type { DtoValidatorOptions, PayloadOptions } from '../metadata/types.js';
 import { type CompiledDto, compileDto, DEOPT, Unsupported } from './compiled/index.js';
 import { type DtoModules, dtoModules } from './dto-modules.js';
-import type { InboundMessage } from './message.js';
+import { type InboundMessage, NOT_DECODED } from './message.js';
 
 /** Turns a message into the value of one `@Payload()` parameter. Compiled once per handler. */
 export type PayloadResolver = (message: InboundMessage, handler: string) => unknown;
@@ -14,23 +14,29 @@ const JSON_KEY = Symbol('json');
 
 /** The payload as UTF-8 text, decoded once per message. */
 export function textOf(message: InboundMessage): string {
-  return message.decoded(TEXT, () => message.payload.toString('utf8'));
+  const cached = message.cached(TEXT);
+  if (cached !== NOT_DECODED) return cached as string;
+  const text = message.payload.toString('utf8');
+  message.remember(TEXT, text);
+  return text;
 }
 
 /** The payload parsed as JSON, once per message; bad JSON is a `PayloadValidationError`. */
 export function jsonOf(message: InboundMessage, handler: string): unknown {
-  return once(message, JSON_KEY, handler, () => {
-    try {
-      return JSON.parse(textOf(message)) as unknown;
-    } catch (error) {
-      throw new PayloadValidationError(
-        message.topic,
-        handler,
-        [`payload is not valid JSON (${jsonProblem(error as Error, message.payload.length)})`],
-        { cause: error },
-      );
-    }
-  });
+  return once(message, JSON_KEY, handler, parseJson);
+}
+
+function parseJson(message: InboundMessage, handler: string): unknown {
+  try {
+    return JSON.parse(textOf(message)) as unknown;
+  } catch (error) {
+    throw new PayloadValidationError(
+      message.topic,
+      handler,
+      [`payload is not valid JSON (${jsonProblem(error as Error, message.payload.length)})`],
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -53,15 +59,22 @@ class Failed {
  * Decodes once per message and `key`, whichever handler asks first; a failure is cached too
  * and thrown again to each handler that asks, under that handler's name.
  */
-function once<T>(message: InboundMessage, key: unknown, handler: string, decode: () => T): T {
-  const result = message.decoded<T | Failed>(key, () => {
+function once<T>(
+  message: InboundMessage,
+  key: unknown,
+  handler: string,
+  decode: (message: InboundMessage, handler: string) => T,
+): T {
+  let result = message.cached(key) as T | Failed | typeof NOT_DECODED;
+  if (result === NOT_DECODED) {
     try {
-      return decode();
+      result = decode(message, handler);
     } catch (error) {
-      if (error instanceof PayloadValidationError) return new Failed(error);
-      throw error;
+      if (!(error instanceof PayloadValidationError)) throw error;
+      result = new Failed(error);
     }
-  });
+    message.remember(key, result);
+  }
   if (!(result instanceof Failed)) return result;
   const { error } = result;
   if (error.handler === handler) throw error;
@@ -84,20 +97,22 @@ export function compilePayloadResolver(
 ): PayloadResolver {
   const custom = options.decoder;
   if (custom) {
-    return (message, handler) =>
-      once(message, custom, handler, () => {
-        try {
-          return custom(message.payload, { topic: message.topic, contentType: message.contentType });
-        } catch (error) {
-          if (error instanceof PayloadValidationError) throw error;
-          throw new PayloadValidationError(
-            message.topic,
-            handler,
-            [`decoder failed: ${(error as Error).message}`],
-            { cause: error },
-          );
-        }
-      });
+    const decode = (message: InboundMessage, handler: string): unknown => {
+      try {
+        return custom(message.payload, { topic: message.topic, contentType: message.contentType });
+      } catch (error) {
+        if (error instanceof PayloadValidationError) throw error;
+        throw new PayloadValidationError(
+          message.topic,
+          handler,
+          [`decoder failed: ${(error as Error).message}`],
+          {
+            cause: error,
+          },
+        );
+      }
+    };
+    return (message, handler) => once(message, custom, handler, decode);
   }
   if (type === Buffer || type === Uint8Array) return (message) => message.payload;
   if (type === String) return (message) => textOf(message);
@@ -110,8 +125,9 @@ export function compilePayloadResolver(
   const validate = validatorOptions(dto, options, validator);
   const key = validate ? validationKey(dto, validate) : dto;
   const compiled = compiledFor(modules, dto, validate, logger);
-  return (message, handler) =>
-    once(message, key, handler, () => toDto(modules, message, handler, dto, validate, compiled));
+  const decode = (message: InboundMessage, handler: string) =>
+    toDto(modules, message, handler, dto, validate, compiled);
+  return (message, handler) => once(message, key, handler, decode);
 }
 
 const reported = new WeakMap<MqttLogger, WeakSet<Function>>();

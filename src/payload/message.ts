@@ -4,6 +4,9 @@ import type { QoS } from '../metadata/types.js';
 /** MQTT 5 user properties as mqtt.js gives them. */
 export type UserProperties = Record<string, string | string[]>;
 
+/** What `InboundMessage.cached` gives for a form not decoded yet. */
+export const NOT_DECODED: unique symbol = Symbol('not decoded');
+
 /**
  * One received PUBLISH, shared by every handler it reaches. Decoded forms of the
  * payload are computed once per message and cached here (see `decoded`).
@@ -13,7 +16,12 @@ export class InboundMessage {
   readonly packet: IPublishPacket;
   /** `topic.split('/')`, computed once for routing and parameter extraction. */
   readonly levels: readonly string[];
-  private cache: Map<unknown, unknown> | undefined;
+  // Two forms in fields (the text and one decoded value: nearly every message), more in a Map.
+  private key0: unknown = NOT_DECODED;
+  private value0: unknown;
+  private key1: unknown = NOT_DECODED;
+  private value1: unknown;
+  private more: Map<unknown, unknown> | undefined;
 
   constructor(packet: IPublishPacket) {
     this.packet = packet;
@@ -60,10 +68,32 @@ export class InboundMessage {
 
   /** Decodes once per message per `key`; later calls with the same key return the cached value. */
   decoded<T>(key: unknown, decode: () => T): T {
-    this.cache ??= new Map();
-    if (this.cache.has(key)) return this.cache.get(key) as T;
+    const cached = this.cached(key);
+    if (cached !== NOT_DECODED) return cached as T;
     const value = decode();
-    this.cache.set(key, value);
+    this.remember(key, value);
     return value;
+  }
+
+  /** The form cached under `key`, or `NOT_DECODED`. */
+  cached(key: unknown): unknown {
+    if (this.key0 === key) return this.value0;
+    if (this.key1 === key) return this.value1;
+    const more = this.more;
+    return more?.has(key) ? more.get(key) : NOT_DECODED;
+  }
+
+  /** Caches `value` under `key` (not cached yet). */
+  remember(key: unknown, value: unknown): void {
+    if (this.key0 === NOT_DECODED) {
+      this.key0 = key;
+      this.value0 = value;
+    } else if (this.key1 === NOT_DECODED) {
+      this.key1 = key;
+      this.value1 = value;
+    } else {
+      this.more ??= new Map();
+      this.more.set(key, value);
+    }
   }
 }

@@ -187,6 +187,24 @@ describe('payload decoding by declared type', () => {
     assert.equal((first as Record<string, unknown>).extra, true);
   });
 
+  it('caches any number of decoded forms per message, undefined included, each decoded once', () => {
+    const shared = message('x');
+    const calls = new Map<string, number>();
+    const decode = (key: string, value: unknown) => () => {
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+      return value;
+    };
+    const forms: Array<[string, unknown]> = [
+      ['a', undefined],
+      ['b', 2],
+      ['c', 'three'],
+      ['d', null],
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const [key, value] of forms) assert.equal(shared.decoded(key, decode(key, value)), value);
+    assert.deepEqual([...calls.values()], [1, 1, 1, 1]);
+  });
+
   it('rejects deep nesting before class-transformer recurses into it', () => {
     const depth = 100_000;
     const deep = `{"celsius":1,"unit":"C","n":${'['.repeat(depth)}${']'.repeat(depth)}}`;
