@@ -83,7 +83,15 @@ describe("the example app's AsyncAPI docs page", () => {
       const expand = page.getByRole('button', { name: 'Expand all', exact: true });
       for (let clicks = 0; (await expand.count()) > 0; clicks++) {
         assert.ok(clicks < 50, '"Expand all" buttons keep coming');
-        await expand.first().click();
+        const button = await expand.first().elementHandle();
+        await button.click();
+        // The page re-renders after the click: count again only once this button says
+        // something else or is gone (counted before, a button about to change was clicked
+        // again and the click waited for it in vain).
+        await page.waitForFunction(
+          (clicked) => !clicked.isConnected || clicked.textContent?.trim() !== 'Expand all',
+          button,
+        );
       }
       for (const field of ['celsius', 'source', 'threshold', 'deviceId']) {
         await page.getByText(field, { exact: true }).first().waitFor({ timeout: 10_000 });
