@@ -90,8 +90,8 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
   const quick = options.quick ?? false;
   const rows: Array<E2eRow | LatencyRow> = [];
   for (const qos of [0, 1] as const) {
-    const count = quick ? 2000 : qos === 0 ? 30_000 : 15_000;
-    const rounds = quick ? 1 : 15;
+    const count = quick ? 2000 : qos === 0 ? 60_000 : 15_000;
+    const rounds = quick ? 1 : 21;
     const figures: DrainFigures[] = await withBroker((broker, publisher) =>
       drainBenchmark({
         publisher,
