@@ -9,7 +9,7 @@ import { type DrainFigures, drainBenchmark } from './lib/drain.js';
 import { type LatencyFigures, latencyBenchmark } from './lib/latency.js';
 import { nestCandidate } from './lib/nest.js';
 import { Publisher } from './lib/publisher-client.js';
-import { median, sig } from './lib/stats.js';
+import { sig } from './lib/stats.js';
 import { appCandidate, type Candidate, rawCandidate } from './lib/subscribers.js';
 
 export interface E2eRow {
@@ -119,7 +119,7 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
         cpuRatioSpread: spread(figure.cpuRatios),
         ratioSpread: spread(figure.ratios),
         cpuUsPerMessage: sig(1e6 / figure.medianCpuRate),
-        startupMs: sig(median(figure.startupMs)),
+        startupMs: sig(figure.startupMs),
         lost: figure.lost,
       });
     }

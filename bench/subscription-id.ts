@@ -14,7 +14,7 @@ import { type Candidate, rawCandidate } from './lib/subscribers.js';
 
 const withId: Candidate = {
   name: 'raw-with-subscription-id',
-  async open({ url, clientId, persistent, subscribe }) {
+  async open({ url, clientId, persistent }) {
     const client = mqtt.connect(url, {
       clientId,
       protocolVersion: 5,
@@ -30,12 +30,10 @@ const withId: Candidate = {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    if (subscribe) {
-      await client.subscribeAsync('sensors/+/temperature', {
-        qos: 0,
-        properties: { subscriptionIdentifier: 1 },
-      });
-    }
+    await client.subscribeAsync('sensors/+/temperature', {
+      qos: 0,
+      properties: { subscriptionIdentifier: 1 },
+    });
     return { close: () => client.endAsync() };
   },
 };

@@ -15,7 +15,8 @@ import { trackChild } from '../../test/helpers/process-reaper.js';
  * so. Returns what undoes it.
  */
 export async function dedicateCore(others: ReadonlyArray<number | undefined>): Promise<() => Promise<void>> {
-  if (cpus().length < 2 || !has('taskset') || !has('chrt')) {
+  pinnable ??= cpus().length >= 2 && has('taskset') && has('chrt');
+  if (!pinnable) {
     console.error('[bench] drains not pinned to a core (needs Linux taskset and chrt, and two cores)');
     return async () => {};
   }
@@ -34,6 +35,9 @@ export async function dedicateCore(others: ReadonlyArray<number | undefined>): P
     pin(`0-${cpus().length - 1}`, [process.pid]);
   };
 }
+
+/** Whether this machine can pin (checked once). */
+let pinnable: boolean | undefined;
 
 function has(command: string): boolean {
   try {

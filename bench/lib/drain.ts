@@ -32,13 +32,15 @@ export interface DrainFigures {
   readonly cpuRates: number[];
   /** CPU rate / baseline CPU rate of the same round. */
   readonly cpuRatios: number[];
-  /** Start-up, once: `open()` (app made, compiled, connecting, subscribing) until it resolved (ms). */
-  readonly startupMs: number[];
+  /** Start-up, measured once: `open()` (app made, compiled, connecting, subscribing) until it resolved (ms). */
+  startupMs: number;
   /** Messages that did not arrive within the time allowed, summed over the rounds. */
   lost: number;
   medianRate: number;
+  /** `medianRate` over the baseline's (the ratio of the medians; `ratios` gives the spread). */
   medianRatio: number;
   medianCpuRate: number;
+  /** `medianCpuRate` over the baseline's. */
   medianCpuRatio: number;
 }
 
@@ -63,7 +65,7 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
       ratios: [],
       cpuRates: [],
       cpuRatios: [],
-      startupMs: [],
+      startupMs: Number.NaN,
       lost: 0,
       medianRate: Number.NaN,
       medianRatio: Number.NaN,
@@ -82,10 +84,9 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
           url: publisher.gateUrl,
           clientId: id(candidate),
           persistent: true,
-          subscribe: true,
         }),
       );
-      figures[i]!.startupMs.push(performance.now() - opened);
+      figures[i]!.startupMs = performance.now() - opened;
     }
     // Round -1 warms up (JIT, connections) and is not counted.
     for (let round = -1; round < options.rounds; round++) {
@@ -118,15 +119,15 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
     for (const subscriber of subscribers) await subscriber.close();
     await undo();
   }
+  // The ratio of the medians: a round where either drain met a slow spell of the shared
+  // machine (seconds long, a third slower) spoils that round's ratio, but not either median.
+  const baseline = figures[0]!;
+  const [rate, cpuRate] = [median(baseline.rates), median(baseline.cpuRates)];
   for (const figure of figures) {
     figure.medianRate = median(figure.rates);
     figure.medianCpuRate = median(figure.cpuRates);
-  }
-  // The ratio of the medians: a round where either drain met a slow spell of the shared
-  // machine (seconds long, a third slower) spoils that round's ratio, but not either median.
-  for (const figure of figures) {
-    figure.medianRatio = figure.medianRate / figures[0]!.medianRate;
-    figure.medianCpuRatio = figure.medianCpuRate / figures[0]!.medianCpuRate;
+    figure.medianRatio = figure.medianRate / rate;
+    figure.medianCpuRatio = figure.medianCpuRate / cpuRate;
   }
   return figures;
 }

@@ -17,6 +17,8 @@
  * its own work sets the pace.
  */
 import net from 'node:net';
+import type { Packet } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 
 /** Counts the MQTT PUBLISH packets in a byte stream that arrives in arbitrary chunks. */
 export class PublishCounter {
@@ -50,33 +52,22 @@ export class PublishCounter {
   }
 }
 
-/** Reads a variable byte integer at `at`: [value, next offset], or undefined if cut short. */
-function varint(buffer: Buffer, at: number): [number, number] | undefined {
-  let value = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (at >= buffer.length) return undefined;
-    const byte = buffer[at++]!;
-    value += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return [value, at];
-  }
-  return undefined;
-}
+/** The client identifier of a subscriber's CONNECT, from the first bytes it sends (mqtt-packet's parser). */
+export class ConnectReader {
+  private readonly parser = mqttPacket.parser();
+  private clientId: string | undefined;
 
-/** The client identifier of the CONNECT packet at the start of `buffer` (undefined until it is all there). */
-export function connectClientId(buffer: Buffer): string | undefined {
-  const length = varint(buffer, 1);
-  if (length === undefined || buffer[0]! >> 4 !== 1) return undefined;
-  const [remaining, start] = length;
-  if (buffer.length < start + remaining) return undefined;
-  let at = start + 2 + buffer.readUInt16BE(start); // protocol name
-  const level = buffer[at]!;
-  at += 4; // level, flags, keep alive
-  if (level === 5) {
-    const properties = varint(buffer, at)!;
-    at = properties[1] + properties[0];
+  constructor() {
+    this.parser.on('packet', (packet: Packet) => {
+      if (packet.cmd === 'connect') this.clientId ??= packet.clientId;
+    });
   }
-  const idLength = buffer.readUInt16BE(at);
-  return buffer.toString('utf8', at + 2, at + 2 + idLength);
+
+  /** The client identifier once the CONNECT is complete, else undefined. */
+  feed(chunk: Buffer): string | undefined {
+    this.parser.parse(chunk);
+    return this.clientId;
+  }
 }
 
 /** One subscriber's connection and the broker's, with what is held for it. */
@@ -96,14 +87,12 @@ class Link {
     /** Called once with the client identifier of the subscriber's CONNECT. */
     identified: (clientId: string) => void,
   ) {
-    let first: Buffer | undefined = Buffer.alloc(0);
+    let connect: ConnectReader | undefined = new ConnectReader();
     client.on('data', (chunk) => {
       upstream.write(chunk);
-      if (first === undefined) return;
-      first = Buffer.concat([first, chunk]);
-      const clientId = connectClientId(first);
+      const clientId = connect?.feed(chunk);
       if (clientId === undefined) return;
-      first = undefined;
+      connect = undefined;
       identified(clientId);
     });
     upstream.on('data', (chunk) => this.fromBroker(chunk));

@@ -40,7 +40,7 @@ export async function latencyBenchmark(options: LatencyOptions): Promise<Latency
       const i = candidates.indexOf(candidate);
       sink.reset(count, { latency: true });
       const clientId = `${options.session}-${candidate.name}-${round}`;
-      const subscriber = await candidate.open({ url, clientId, persistent: false, subscribe: true });
+      const subscriber = await candidate.open({ url, clientId, persistent: false });
       await publisher.paced(count, qos, rate);
       await sink.done(10_000);
       await subscriber.close();

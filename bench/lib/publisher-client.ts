@@ -9,8 +9,7 @@ const SCRIPT = fileURLToPath(new URL('./publisher.js', import.meta.url));
 export class Publisher {
   private readonly child: ChildProcess;
   private pending: { resolve(reply: PublisherReply): void; reject(error: Error): void } | undefined;
-  /** Where a drained subscriber connects: the backlog gate in front of the broker (gate.ts). */
-  gateUrl = '';
+  private gate = '';
 
   private constructor() {
     this.child = fork(SCRIPT, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -27,6 +26,11 @@ export class Publisher {
     });
   }
 
+  /** Where a drained subscriber connects: the backlog gate in front of the broker (gate.ts). */
+  get gateUrl(): string {
+    return this.gate;
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
@@ -35,7 +39,7 @@ export class Publisher {
   static async start(url: string): Promise<Publisher> {
     const publisher = new Publisher();
     const reply = await publisher.request({ type: 'connect', url });
-    if (reply.type === 'ready') publisher.gateUrl = reply.gateUrl;
+    if (reply.type === 'ready') publisher.gate = reply.gateUrl;
     return publisher;
   }
 

@@ -13,8 +13,6 @@ export class Sink {
   /** CPU time (user + system, µs) this process spent over the timed span. */
   cpuMicros = 0;
   private cpuStart: NodeJS.CpuUsage | undefined;
-  /** `performance.now()` of the first arrival. */
-  firstArrival = 0;
   /** Arrivals before the timed span (see `reset`). */
   private skip = 0;
   latencies: number[] = [];
@@ -33,7 +31,6 @@ export class Sink {
   ): void {
     this.count = 0;
     this.skip = options.skip ?? 0;
-    this.firstArrival = 0;
     this.expected = expected;
     this.first = 0;
     this.last = 0;
@@ -49,7 +46,6 @@ export class Sink {
   hit(deviceId: unknown, sentAt?: number): void {
     if (typeof deviceId !== 'string') throw new Error('benchmark handler got no device id');
     const now = performance.now();
-    if (this.count === 0) this.firstArrival = now;
     if (this.count === this.skip) {
       this.first = now;
       this.cpuStart = process.cpuUsage();

@@ -18,8 +18,6 @@ export interface OpenOptions {
   readonly clientId: string;
   /** Keep the session (and the messages queued for it) across disconnects. */
   readonly persistent: boolean;
-  /** Subscribe (false when the persistent session already holds the subscription). */
-  readonly subscribe: boolean;
 }
 
 /** One way of receiving the readings: raw mqtt.js, or a koa-mqtt app. */
@@ -32,7 +30,7 @@ export interface Candidate {
 export function rawCandidate(name: string, qos: QoS): Candidate {
   return {
     name,
-    async open({ url, clientId, persistent, subscribe }) {
+    async open({ url, clientId, persistent }) {
       const client = mqtt.connect(url, {
         clientId,
         protocolVersion: 5,
@@ -53,7 +51,7 @@ export function rawCandidate(name: string, qos: QoS): Candidate {
         client.once('connect', () => resolve());
         client.once('error', reject);
       });
-      if (subscribe) await client.subscribeAsync('sensors/+/temperature', { qos });
+      await client.subscribeAsync('sensors/+/temperature', { qos });
       return { close: () => client.endAsync() };
     },
   };

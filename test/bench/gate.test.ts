@@ -3,7 +3,7 @@ import { after, it } from 'node:test';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { startBenchMosquitto } from '../../bench/lib/brokers.js';
-import { BacklogGate, connectClientId, PublishCounter } from '../../bench/lib/gate.js';
+import { BacklogGate, ConnectReader, PublishCounter } from '../../bench/lib/gate.js';
 import { describeMosquitto } from '../helpers/mosquitto-available.js';
 
 /** A stream of the packets a subscriber gets: CONNACK, PUBLISHes of 1- and 2-byte lengths, PINGRESP. */
@@ -46,7 +46,7 @@ it('PublishCounter counts PUBLISH packets however the stream is cut', () => {
   assert.equal(tricky.count, 1);
 });
 
-it('connectClientId reads the client identifier of an MQTT 3.1.1 or 5 CONNECT, once it is all there', () => {
+it('ConnectReader reads the client identifier of an MQTT 3.1.1 or 5 CONNECT, once it is all there', () => {
   const v4 = mqttPacket.generate({
     cmd: 'connect',
     protocolId: 'MQTT',
@@ -64,10 +64,11 @@ it('connectClientId reads the client identifier of an MQTT 3.1.1 or 5 CONNECT, o
     keepalive: 30,
     properties: { sessionExpiryInterval: 3600, receiveMaximum: 100 },
   });
-  assert.equal(connectClientId(v4), 'sub-4');
-  assert.equal(connectClientId(v5), 'sub-5');
-  assert.equal(connectClientId(v5.subarray(0, v5.length - 1)), undefined);
-  assert.equal(connectClientId(mqttPacket.generate({ cmd: 'pingreq' })), undefined);
+  assert.equal(new ConnectReader().feed(v4), 'sub-4');
+  const reader = new ConnectReader();
+  assert.equal(reader.feed(v5.subarray(0, v5.length - 1)), undefined);
+  assert.equal(reader.feed(v5.subarray(v5.length - 1)), 'sub-5');
+  assert.equal(new ConnectReader().feed(mqttPacket.generate({ cmd: 'pingreq' })), undefined);
 });
 
 describeMosquitto('the benchmark gate (Mosquitto)', () => {
