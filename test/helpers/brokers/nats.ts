@@ -5,6 +5,7 @@ import { findExecutable } from '../executables.js';
 import { freePorts } from '../ports.js';
 import { trackDir, untrackDir } from '../process-reaper.js';
 import {
+  BrokerStartError,
   type ExternalBroker,
   retryOnPortClash,
   startBrokerProcess,
@@ -66,42 +67,56 @@ export async function startNatsCluster(size = 3, options: NatsOptions = {}): Pro
   const root = await mkdtemp(join(tmpdir(), 'koa-mqtt-nats-cluster-'));
   trackDir(root);
   try {
-    const nodes = await retryOnPortClash(async () => {
-      const ports = await freePorts(3 * size, HOST);
-      const plans = Array.from({ length: size }, (_, i): NodePlan & { route: number } => ({
-        name: `koa-mqtt-${process.pid}-n${i + 1}`,
-        dir: join(root, `n${i + 1}`),
-        client: ports[3 * i]!,
-        mqtt: ports[3 * i + 1]!,
-        route: ports[3 * i + 2]!,
-        clustered: true,
-      }));
-      const cluster: ClusterPlan = { name: `koa-mqtt-${process.pid}`, routes: plans.map((p) => p.route) };
-      for (const plan of plans) {
-        await mkdir(plan.dir, { recursive: true });
-        await writeNodeConfig(plan, { ...cluster, listen: plan.route }, options);
-      }
-      // All at once: JetStream needs a quorum of nodes before any of them takes MQTT sessions.
-      const started = await Promise.allSettled(plans.map((plan) => launchNode(bin, plan, options)));
-      const failed = started.find((result) => result.status === 'rejected');
-      if (failed) {
-        await Promise.all(
-          started.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)),
-        );
-        throw failed.reason;
-      }
-      const nodes = started.map((result) => (result as PromiseFulfilledResult<ExternalBroker>).value);
-      // One node at a time: nodes taking their first MQTT clients at once each create the MQTT
-      // streams, and NATS 2.9 may then give a stream a replica count the cluster cannot keep
-      // ("current is 4 but configuration is 3"), which loses quorum when one node goes.
-      try {
-        for (const node of nodes) await untilMqttAnswers(node, options.startTimeoutMs ?? 20_000);
-      } catch (error) {
-        await Promise.all(nodes.map((node) => node.close()));
-        throw error;
-      }
-      return nodes;
-    });
+    let attempt = 0;
+    const launchCluster = () =>
+      retryOnPortClash(async () => {
+        attempt++;
+        const ports = await freePorts(3 * size, HOST);
+        const plans = Array.from({ length: size }, (_, i): NodePlan & { route: number } => ({
+          name: `koa-mqtt-${process.pid}-n${i + 1}`,
+          dir: join(root, `try${attempt}`, `n${i + 1}`),
+          client: ports[3 * i]!,
+          mqtt: ports[3 * i + 1]!,
+          route: ports[3 * i + 2]!,
+          clustered: true,
+        }));
+        const cluster: ClusterPlan = { name: `koa-mqtt-${process.pid}`, routes: plans.map((p) => p.route) };
+        for (const plan of plans) {
+          await mkdir(plan.dir, { recursive: true });
+          await writeNodeConfig(plan, { ...cluster, listen: plan.route }, options);
+        }
+        // All at once: JetStream needs a quorum of nodes before any of them takes MQTT sessions.
+        const started = await Promise.allSettled(plans.map((plan) => launchNode(bin, plan, options)));
+        const failed = started.find((result) => result.status === 'rejected');
+        if (failed) {
+          await Promise.all(
+            started.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)),
+          );
+          throw failed.reason;
+        }
+        const nodes = started.map((result) => (result as PromiseFulfilledResult<ExternalBroker>).value);
+        // One node at a time: nodes taking their first MQTT clients at once each create the MQTT
+        // streams, and NATS 2.9 may then give a stream a replica count the cluster cannot keep
+        // ("current is 4 but configuration is 3"), which loses quorum when one node goes.
+        try {
+          for (const node of nodes) await untilMqttAnswers(node, options.startTimeoutMs ?? 20_000);
+        } catch (error) {
+          await Promise.all(nodes.map((node) => node.close()));
+          throw error;
+        }
+        return nodes;
+      });
+    let nodes: ExternalBroker[];
+    try {
+      nodes = await launchCluster();
+    } catch (error) {
+      if (!(error instanceof BrokerStartError)) throw error;
+      // Seen once in CI, with RabbitMQ and ejabberd starting beside it: a node that logged
+      // nothing after JetStream's banner for 20 s. Such a node does not come back; a fresh
+      // cluster (new ports, new dirs) starts in seconds. Said, not hidden.
+      console.error(`[nats cluster] start failed, starting a fresh cluster: ${error.message.split('\n')[0]}`);
+      nodes = await launchCluster();
+    }
     let closing: Promise<void> | undefined;
     return {
       nodes,
