@@ -4,11 +4,10 @@
  * callback until the handler settled, so an async handler serialises the stream.
  */
 import { startBenchMosquitto } from './lib/brokers.js';
-import { ackController } from './lib/controllers.js';
+import { candidate } from './lib/candidates.js';
 import { drainBenchmark } from './lib/drain.js';
 import { Publisher } from './lib/publisher-client.js';
 import { sig } from './lib/stats.js';
-import { appCandidate } from './lib/subscribers.js';
 
 export interface AckRow {
   readonly benchmark: 'ack';
@@ -41,8 +40,8 @@ export async function run(options: { quick?: boolean } = {}): Promise<AckRow[]> 
           publisher,
           brokerPid: broker.pid,
           candidates: [
-            appCandidate('auto', [ackController('auto', waitMs)]),
-            appCandidate('after-handler', [ackController('after-handler', waitMs)]),
+            candidate('auto', 'ack', 'auto', waitMs),
+            candidate('after-handler', 'ack', 'after-handler', waitMs),
           ],
           qos: 1,
           count,

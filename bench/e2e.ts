@@ -4,13 +4,11 @@
  * handlers. Throughput at QoS 0 and 1 (messages/s and ratio to (a)), then latency at a fixed rate.
  */
 import { type MosquittoBroker, startBenchMosquitto } from './lib/brokers.js';
-import { dtoController, libraryDtoController, plainController } from './lib/controllers.js';
+import { type CandidateSpec, candidate } from './lib/candidates.js';
 import { type DrainFigures, drainBenchmark } from './lib/drain.js';
 import { type LatencyFigures, latencyBenchmark } from './lib/latency.js';
-import { nestCandidate } from './lib/nest.js';
 import { Publisher } from './lib/publisher-client.js';
 import { sig } from './lib/stats.js';
-import { appCandidate, type Candidate, rawCandidate } from './lib/subscribers.js';
 
 export interface E2eRow {
   readonly benchmark: 'e2e';
@@ -50,19 +48,28 @@ export interface LatencyRow {
 
 export const HANDLERS_MANY = 1000;
 
+/**
+ * Each candidate drains 60,000 (QoS 0) or 15,000 (QoS 1) messages a round, over three
+ * processes of its own (drain.ts says why).
+ */
+const DRAINS = {
+  0: { count: 20_000, processes: 3 },
+  1: { count: 5_000, processes: 3 },
+} as const;
+
 /** Latency: raw, plain, DTO. Drains (`all`): also DTO by class-validator, 1,000 handlers, NestJS. */
-function candidates(qos: 0 | 1, all: boolean): Candidate[] {
+function candidates(qos: 0 | 1, all: boolean): CandidateSpec[] {
   const list = [
-    rawCandidate('raw-mqttjs', qos),
-    appCandidate('koa-mqtt-plain', [plainController(qos)]),
-    appCandidate('koa-mqtt-dto', [dtoController(qos)]),
+    candidate('raw-mqttjs', 'raw', qos),
+    candidate('koa-mqtt-plain', 'plain', qos),
+    candidate('koa-mqtt-dto', 'dto', qos),
   ];
   if (all)
     list.push(
-      appCandidate('koa-mqtt-dto-class-validator', [libraryDtoController(qos)]),
-      appCandidate(`koa-mqtt-plain-${HANDLERS_MANY}-handlers`, [plainController(qos, HANDLERS_MANY - 1)]),
-      nestCandidate('nestjs-plain', qos, false),
-      nestCandidate('nestjs-dto', qos, true),
+      candidate('koa-mqtt-dto-class-validator', 'dto-class-validator', qos),
+      candidate(`koa-mqtt-plain-${HANDLERS_MANY}-handlers`, 'plain', qos, HANDLERS_MANY - 1),
+      candidate('nestjs-plain', 'nest', qos, false),
+      candidate('nestjs-dto', 'nest', qos, true),
     );
   return list;
 }
@@ -90,7 +97,7 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
   const quick = options.quick ?? false;
   const rows: Array<E2eRow | LatencyRow> = [];
   for (const qos of [0, 1] as const) {
-    const count = quick ? 2000 : qos === 0 ? 60_000 : 15_000;
+    const { count, processes } = quick ? { count: 2000, processes: 1 } : DRAINS[qos];
     const rounds = quick ? 1 : 21;
     const figures: DrainFigures[] = await withBroker((broker, publisher) =>
       drainBenchmark({
@@ -99,6 +106,7 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
         candidates: candidates(qos, true),
         qos,
         count,
+        processes,
         rounds,
         session: `e2e-q${qos}`,
       }),

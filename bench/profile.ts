@@ -4,24 +4,25 @@
  *   npm run build:test
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof .build/bench/profile.js koa-mqtt-plain 0 200000
  *
+ * The candidate runs in a process of its own, which gets this process's Node options: the
+ * profile of interest is the candidate's (the newest file in the directory).
+ *
  * Arguments: candidate (raw-mqttjs, koa-mqtt-plain, koa-mqtt-dto, koa-mqtt-plain-1000-handlers),
  * QoS (0 or 1), messages per round (3 rounds). Prints the rate of each round.
  */
 import 'reflect-metadata';
 import { startBenchMosquitto } from './lib/brokers.js';
-import { dtoController, plainController } from './lib/controllers.js';
+import { type CandidateSpec, candidate } from './lib/candidates.js';
 import { drainBenchmark } from './lib/drain.js';
 import { Publisher } from './lib/publisher-client.js';
-import { appCandidate, type Candidate, rawCandidate } from './lib/subscribers.js';
 
 const [name = 'koa-mqtt-plain', qosArg = '0', countArg = '100000'] = process.argv.slice(2);
 const qos = qosArg === '1' ? 1 : 0;
-const all: Record<string, () => Candidate> = {
-  'raw-mqttjs': () => rawCandidate('raw-mqttjs', qos),
-  'koa-mqtt-plain': () => appCandidate('koa-mqtt-plain', [plainController(qos)]),
-  'koa-mqtt-dto': () => appCandidate('koa-mqtt-dto', [dtoController(qos)]),
-  'koa-mqtt-plain-1000-handlers': () =>
-    appCandidate('koa-mqtt-plain-1000-handlers', [plainController(qos, 999)]),
+const all: Record<string, () => CandidateSpec> = {
+  'raw-mqttjs': () => candidate('raw-mqttjs', 'raw', qos),
+  'koa-mqtt-plain': () => candidate('koa-mqtt-plain', 'plain', qos),
+  'koa-mqtt-dto': () => candidate('koa-mqtt-dto', 'dto', qos),
+  'koa-mqtt-plain-1000-handlers': () => candidate('koa-mqtt-plain-1000-handlers', 'plain', qos, 999),
 };
 const make = all[name];
 if (!make) throw new Error(`unknown candidate ${name}; one of ${Object.keys(all).join(', ')}`);
@@ -36,6 +37,7 @@ const [figures] = await drainBenchmark({
   count: Number(countArg),
   rounds: 3,
   session: 'profile',
+  execArgv: process.execArgv,
 });
 console.log(
   JSON.stringify({ candidate: name, qos, rates: figures!.rates.map(Math.round), lost: figures!.lost }),

@@ -1,15 +1,14 @@
 /**
  * Not in the suite: the QoS 1 drain candidates against raw mqtt.js, for a quick A/B of an
- * optimisation (`node .build/bench/quick-qos1.js [rounds] [count]`). Same method as e2e.ts.
+ * optimisation (`node .build/bench/quick-qos1.js [rounds] [count] [qos] [processes]`). Same method as e2e.ts.
  */
 import 'reflect-metadata';
 import { startBenchMosquitto } from './lib/brokers.js';
-import { dtoController, plainController } from './lib/controllers.js';
+import { candidate } from './lib/candidates.js';
 import { drainBenchmark } from './lib/drain.js';
 import { Publisher } from './lib/publisher-client.js';
-import { appCandidate, rawCandidate } from './lib/subscribers.js';
 
-const [roundsArg = '7', countArg = '15000', qosArg = '1'] = process.argv.slice(2);
+const [roundsArg = '7', countArg = '5000', qosArg = '1', processesArg = '3'] = process.argv.slice(2);
 const qos = qosArg === '0' ? 0 : 1;
 const broker = await startBenchMosquitto();
 const publisher = await Publisher.start(broker.url);
@@ -17,13 +16,14 @@ const figures = await drainBenchmark({
   publisher,
   brokerPid: broker.pid,
   candidates: [
-    rawCandidate('raw-mqttjs', qos),
-    appCandidate('koa-mqtt-plain', [plainController(qos)]),
-    appCandidate('koa-mqtt-dto', [dtoController(qos)]),
-    appCandidate('koa-mqtt-plain-1000-handlers', [plainController(qos, 999)]),
+    candidate('raw-mqttjs', 'raw', qos),
+    candidate('koa-mqtt-plain', 'plain', qos),
+    candidate('koa-mqtt-dto', 'dto', qos),
+    candidate('koa-mqtt-plain-1000-handlers', 'plain', qos, 999),
   ],
   qos,
   count: Number(countArg),
+  processes: Number(processesArg),
   rounds: Number(roundsArg),
   session: 'quick-qos1',
 });

@@ -3,8 +3,8 @@ import { cpus } from 'node:os';
 import { trackChild } from '../../test/helpers/process-reaper.js';
 
 /**
- * Gives this process (the subscribers measured) the first core to itself while the drains
- * run, and the broker and the publisher the second. On this shared virtual machine, a
+ * Gives the processes measured (the subscribers) the first core to themselves while the
+ * drains run, and the others (broker, publisher, the benchmark's own) the second. On this shared virtual machine, a
  * subscriber left to the scheduler shared its core with the broker and the gate from one
  * moment to the next, and a core left idle for a moment was slow to come back: the same
  * drain then cost up to half as much again from one round to the next. A busy loop at the
@@ -14,14 +14,17 @@ import { trackChild } from '../../test/helpers/process-reaper.js';
  * Linux `taskset` and `chrt`, two cores or more; elsewhere nothing is pinned, and a line says
  * so. Returns what undoes it.
  */
-export async function dedicateCore(others: ReadonlyArray<number | undefined>): Promise<() => Promise<void>> {
+export async function dedicateCore(processes: {
+  readonly measured: ReadonlyArray<number | undefined>;
+  readonly others: ReadonlyArray<number | undefined>;
+}): Promise<() => Promise<void>> {
   pinnable ??= cpus().length >= 2 && has('taskset') && has('chrt');
   if (!pinnable) {
     console.error('[bench] drains not pinned to a core (needs Linux taskset and chrt, and two cores)');
     return async () => {};
   }
-  pin('0', [process.pid]);
-  pin('1', others);
+  pin('0', processes.measured);
+  pin('1', processes.others);
   const keeper = spawn('taskset', ['-c', '0', 'chrt', '--idle', '0', 'sh', '-c', 'while :; do :; done'], {
     stdio: 'ignore',
   });
@@ -32,7 +35,7 @@ export async function dedicateCore(others: ReadonlyArray<number | undefined>): P
   });
   return async () => {
     await stop(keeper);
-    pin(`0-${cpus().length - 1}`, [process.pid]);
+    pin(`0-${cpus().length - 1}`, [...processes.measured, ...processes.others]);
   };
 }
 

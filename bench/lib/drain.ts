@@ -1,8 +1,12 @@
+import type { CandidateSpec } from './candidates.js';
 import { dedicateCore } from './cores.js';
+import type { DrainCommand, DrainReply } from './drain-protocol.js';
+import { IpcChild } from './ipc-child.js';
 import type { Publisher } from './publisher-client.js';
-import { sink } from './sink.js';
 import { median, rotate } from './stats.js';
-import type { Candidate, Subscriber } from './subscribers.js';
+
+/** Rounds drained before the counted ones. */
+const WARM_UP_ROUNDS = 2;
 
 /** Share of each backlog handled before the timed span starts (the first reads after the release). */
 export const WARM_UP = 0.1;
@@ -12,19 +16,24 @@ export interface DrainOptions {
   /** The broker's process, kept off the subscribers' core while they drain (cores.ts). */
   readonly brokerPid: number | undefined;
   /** The first is the baseline every ratio is taken against. */
-  readonly candidates: readonly Candidate[];
+  readonly candidates: readonly CandidateSpec[];
   readonly qos: 0 | 1;
+  /** Messages each process drains in a round (the backlog published once per round). */
   readonly count: number;
+  /** Processes of each candidate (default 1), each draining `count` in every round. */
+  readonly processes?: number;
   readonly rounds: number;
   /** Prefix of the client ids. */
   readonly session: string;
   readonly timeoutMs?: number;
+  /** Node options of the candidates' processes (`--cpu-prof`, say). */
+  readonly execArgv?: readonly string[];
 }
 
 /** What one candidate did over the rounds. */
 export interface DrainFigures {
   readonly name: string;
-  /** Messages/s in each round (first to last arrival). */
+  /** Messages/s in each round (timed messages over the timed spans, summed over the processes). */
   readonly rates: number[];
   /** Rate / baseline rate of the same round. */
   readonly ratios: number[];
@@ -32,7 +41,7 @@ export interface DrainFigures {
   readonly cpuRates: number[];
   /** CPU rate / baseline CPU rate of the same round. */
   readonly cpuRatios: number[];
-  /** Start-up, measured once: `open()` (app made, compiled, connecting, subscribing) until it resolved (ms). */
+  /** Start-up, measured once per process: `open()` (app made, compiled, connecting, subscribing) until it resolved (ms, median). */
   startupMs: number;
   /** Messages that did not arrive within the time allowed, summed over the rounds. */
   lost: number;
@@ -45,19 +54,80 @@ export interface DrainFigures {
 }
 
 /**
- * Throughput of each candidate draining the same backlog. Every candidate connects once,
- * through the publisher's gate (gate.ts), and stays connected like a running service. Each
- * round the gate holds what the broker sends to all of them while the publisher (its own
- * process) sends `count` readings; then each candidate in turn (the order rotates every round)
- * gets its `count` messages at once and drains them alone: every read is a full buffer, the
- * code is warm, and the subscriber's own work sets the pace, not the broker's; the subscribers
- * have a core of their own meanwhile (cores.ts). What is timed is
- * the messages only: from the arrival of message `count × WARM_UP` to the last. Start-up
- * (connect, SUBSCRIBE, SUBACK) is measured once, when each candidate connects. A first round,
- * not counted, warms up.
+ * Node options of every candidate's process, for figures that repeat from one process to the
+ * next. Measured here: two processes of the same candidate in one run differed by up to 11 %
+ * with V8's defaults, because optimised code depended on when the background compiler took its
+ * snapshot of the type feedback (with the optimiser off, they agreed within 2 %); and a young
+ * generation left to grow from 1 MB made koa-mqtt 25 % faster between the first round and the
+ * fifteenth. So code is optimised on the main thread, and both semi-spaces start at 16 MB,
+ * the largest V8 grows them to by default: the heap a long-running service would have.
+ */
+export const CANDIDATE_NODE_OPTIONS: readonly string[] = [
+  '--no-concurrent-recompilation',
+  '--min-semi-space-size=16',
+  '--max-semi-space-size=16',
+];
+
+type Drained = Extract<DrainReply, { type: 'drained' }>;
+
+/** A candidate's process (drain-worker.ts), connected, its backlog released by the gate. */
+class Drainer {
+  private readonly child: IpcChild<DrainCommand, DrainReply>;
+
+  constructor(
+    readonly clientId: string,
+    execArgv: readonly string[],
+  ) {
+    this.child = new IpcChild(new URL('./drain-worker.js', import.meta.url), `drain ${clientId}`, execArgv);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Makes the candidate and connects it through the gate; resolves with its start-up (ms). */
+  async open(spec: CandidateSpec, url: string): Promise<number> {
+    const reply = await this.child.request({
+      type: 'open',
+      spec,
+      options: { url, clientId: this.clientId, persistent: true },
+    });
+    return reply.type === 'opened' ? reply.startupMs : Number.NaN;
+  }
+
+  /** Has the gate hand this candidate its `count` held messages, and waits until they are handled. */
+  async drain(publisher: Publisher, count: number, timeoutMs: number): Promise<Drained> {
+    await this.child.request({ type: 'arm', count, skip: Math.floor(count * WARM_UP), timeoutMs });
+    await publisher.release(this.clientId, count);
+    const reply = await this.child.request({ type: 'result' });
+    if (reply.type !== 'drained') throw new Error(`drain ${this.clientId}: unexpected ${reply.type}`);
+    return reply;
+  }
+
+  /** Disconnects (the session stays) and ends the process. */
+  close(): Promise<void> {
+    return this.child.exit({ type: 'close' });
+  }
+}
+
+/**
+ * Throughput of each candidate draining the same backlog. Every candidate runs in processes
+ * of its own (drain-worker.ts; `processes` of them), each connected once, through the
+ * publisher's gate (gate.ts), and staying connected like a running service. Each round the
+ * gate holds what the broker sends to all of them while the publisher (its own process)
+ * sends `count` readings; then each process in turn gets its `count` messages at once and
+ * drains them alone: every read is a full buffer, the code is warm, and the subscriber's own
+ * work sets the pace, not the broker's; the candidates' processes have a core to themselves
+ * meanwhile (cores.ts). The order interleaves the candidates and rotates every round. What is
+ * timed is the messages only: from the arrival of message `count × WARM_UP` to the last, in
+ * CPU time of the process and in wall-clock time; a candidate's figure for the round sums
+ * its processes' spans, which evens out what one process's compiled code was lucky or
+ * unlucky in. Start-up (connect, SUBSCRIBE, SUBACK) is measured once, when each process
+ * connects. Two first rounds, not counted, warm up.
  */
 export async function drainBenchmark(options: DrainOptions): Promise<DrainFigures[]> {
   const { publisher, candidates, qos, count } = options;
+  const processes = options.processes ?? 1;
   const figures = candidates.map(
     (candidate): DrainFigures => ({
       name: candidate.name,
@@ -73,51 +143,55 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
       medianCpuRatio: Number.NaN,
     }),
   );
-  const id = (candidate: Candidate) => `${options.session}-${candidate.name}`;
-  const subscribers: Subscriber[] = [];
-  const undo = await dedicateCore([options.brokerPid, publisher.pid]);
+  const execArgv = [...CANDIDATE_NODE_OPTIONS, ...(options.execArgv ?? [])];
+  // drainers[p][i]: process p of candidate i.
+  const drainers = Array.from({ length: processes }, (_, p) =>
+    candidates.map(
+      (candidate) =>
+        new Drainer(`${options.session}-${candidate.name}${processes > 1 ? `-${p}` : ''}`, execArgv),
+    ),
+  );
+  let undo = async () => {};
   try {
     for (const [i, candidate] of candidates.entries()) {
-      const opened = performance.now();
-      subscribers.push(
-        await candidate.open({
-          url: publisher.gateUrl,
-          clientId: id(candidate),
-          persistent: true,
-        }),
-      );
-      figures[i]!.startupMs = performance.now() - opened;
+      const startups: number[] = [];
+      for (const slot of drainers) startups.push(await slot[i]!.open(candidate, publisher.gateUrl));
+      figures[i]!.startupMs = median(startups);
     }
-    // Round -1 warms up (JIT, connections) and is not counted.
-    for (let round = -1; round < options.rounds; round++) {
+    undo = await dedicateCore({
+      measured: drainers.flat().map((drainer) => drainer.pid),
+      others: [options.brokerPid, publisher.pid, process.pid],
+    });
+    for (let round = -WARM_UP_ROUNDS; round < options.rounds; round++) {
       await publisher.holdAll();
       await publisher.burst(count, qos, { window: 500 });
-      const rates = new Map<Candidate, number>();
-      const cpuRates = new Map<Candidate, number>();
-      for (const candidate of rotate(candidates, Math.max(0, round))) {
-        const i = candidates.indexOf(candidate);
-        sink.reset(count, { skip: Math.floor(count * WARM_UP) });
-        await publisher.release(id(candidate), count);
-        await sink.done(options.timeoutMs ?? 60_000);
-        rates.set(candidate, sink.rate());
-        cpuRates.set(candidate, sink.cpuRate());
-        figures[i]!.lost += count - sink.count;
+      const spans = candidates.map(() => ({ timed: 0, wallMs: 0, cpuMicros: 0, short: false }));
+      for (const [p, slot] of drainers.entries()) {
+        for (const i of rotate([...candidates.keys()], Math.max(0, round) + p)) {
+          const drained = await slot[i]!.drain(publisher, count, options.timeoutMs ?? 60_000);
+          spans[i]!.timed += drained.timed;
+          spans[i]!.wallMs += drained.wallMs;
+          spans[i]!.cpuMicros += drained.cpuMicros;
+          figures[i]!.lost += count - drained.arrived;
+          if (drained.arrived < count) spans[i]!.short = true;
+        }
       }
       if (round < 0) continue;
-      const baseline = rates.get(candidates[0]!)!;
-      const cpuBaseline = cpuRates.get(candidates[0]!)!;
-      candidates.forEach((candidate, i) => {
-        figures[i]!.rates.push(rates.get(candidate)!);
-        figures[i]!.ratios.push(rates.get(candidate)! / baseline);
-        figures[i]!.cpuRates.push(cpuRates.get(candidate)!);
-        figures[i]!.cpuRatios.push(cpuRates.get(candidate)! / cpuBaseline);
+      // NaN for a candidate that lost messages in the round.
+      const rates = spans.map((span) => (span.short ? Number.NaN : (span.timed * 1000) / span.wallMs));
+      const cpuRates = spans.map((span) => (span.short ? Number.NaN : (span.timed * 1e6) / span.cpuMicros));
+      figures.forEach((figure, i) => {
+        figure.rates.push(rates[i]!);
+        figure.ratios.push(rates[i]! / rates[0]!);
+        figure.cpuRates.push(cpuRates[i]!);
+        figure.cpuRatios.push(cpuRates[i]! / cpuRates[0]!);
       });
     }
     // The last round's acks go on to the broker before the subscribers disconnect.
     await publisher.holdAll();
   } finally {
-    for (const subscriber of subscribers) await subscriber.close();
     await undo();
+    await Promise.all(drainers.flat().map((drainer) => drainer.close()));
   }
   // The ratio of the medians: a round where either drain met a slow spell of the shared
   // machine (seconds long, a third slower) spoils that round's ratio, but not either median.

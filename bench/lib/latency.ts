@@ -1,12 +1,13 @@
+import { type CandidateSpec, make } from './candidates.js';
 import type { Publisher } from './publisher-client.js';
 import { sink } from './sink.js';
 import { median, percentile, rotate } from './stats.js';
-import type { Candidate } from './subscribers.js';
 
 export interface LatencyOptions {
   readonly url: string;
   readonly publisher: Publisher;
-  readonly candidates: readonly Candidate[];
+  /** Made in this process: the handler and the sink share its clock. */
+  readonly candidates: readonly CandidateSpec[];
   readonly qos: 0 | 1;
   readonly count: number;
   /** Messages per second: moderate, so that latency is not queueing. */
@@ -40,7 +41,7 @@ export async function latencyBenchmark(options: LatencyOptions): Promise<Latency
       const i = candidates.indexOf(candidate);
       sink.reset(count, { latency: true });
       const clientId = `${options.session}-${candidate.name}-${round}`;
-      const subscriber = await candidate.open({ url, clientId, persistent: false });
+      const subscriber = await (await make(candidate)).open({ url, clientId, persistent: false });
       await publisher.paced(count, qos, rate);
       await sink.done(10_000);
       await subscriber.close();

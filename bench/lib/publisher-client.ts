@@ -1,30 +1,15 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { trackChild } from '../../test/helpers/process-reaper.js';
+import { IpcChild } from './ipc-child.js';
 import type { PublisherCommand, PublisherReply } from './publisher-protocol.js';
-
-const SCRIPT = fileURLToPath(new URL('./publisher.js', import.meta.url));
 
 /** The benchmark's side of the publisher process: one command at a time, each awaited. */
 export class Publisher {
-  private readonly child: ChildProcess;
-  private pending: { resolve(reply: PublisherReply): void; reject(error: Error): void } | undefined;
+  private readonly child = new IpcChild<PublisherCommand, PublisherReply>(
+    new URL('./publisher.js', import.meta.url),
+    'publisher',
+  );
   private gate = '';
 
-  private constructor() {
-    this.child = fork(SCRIPT, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    trackChild(this.child);
-    this.child.on('message', (reply: PublisherReply) => {
-      const pending = this.pending;
-      this.pending = undefined;
-      if (reply.type === 'error') pending?.reject(new Error(`publisher: ${reply.message}`));
-      else pending?.resolve(reply);
-    });
-    this.child.on('exit', (code) => {
-      this.pending?.reject(new Error(`publisher exited with ${code}`));
-      this.pending = undefined;
-    });
-  }
+  private constructor() {}
 
   /** Where a drained subscriber connects: the backlog gate in front of the broker (gate.ts). */
   get gateUrl(): string {
@@ -76,22 +61,15 @@ export class Publisher {
 
   /** Tells a credit-controlled burst how many messages have arrived. */
   received(count: number): void {
-    this.child.send({ type: 'received', count } satisfies PublisherCommand);
+    this.child.tell({ type: 'received', count });
   }
 
   async close(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.send({ type: 'exit' } satisfies PublisherCommand);
-    await exited;
+    await this.child.exit({ type: 'exit' });
   }
 
   private request(command: PublisherCommand): Promise<PublisherReply> {
-    if (this.pending) return Promise.reject(new Error('publisher: one command at a time'));
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.child.send(command);
-    });
+    return this.child.request(command);
   }
 }
 

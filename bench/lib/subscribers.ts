@@ -26,8 +26,16 @@ export interface Candidate {
   open(options: OpenOptions): Promise<Subscriber>;
 }
 
-/** Baseline (a): a raw mqtt.js client on `sensors/+/temperature` that takes the device id, parses the JSON and counts. */
-export function rawCandidate(name: string, qos: QoS): Candidate {
+/**
+ * Baseline (a): a raw mqtt.js client on `sensors/+/temperature` that takes the device id,
+ * parses the JSON and counts; with `subscriptionIdentifier`, its SUBSCRIBE carries one (then
+ * every PUBLISH it gets has a properties section to parse).
+ */
+export function rawCandidate(
+  name: string,
+  qos: QoS,
+  options: { readonly subscriptionIdentifier?: number } = {},
+): Candidate {
   return {
     name,
     async open({ url, clientId, persistent }) {
@@ -51,7 +59,11 @@ export function rawCandidate(name: string, qos: QoS): Candidate {
         client.once('connect', () => resolve());
         client.once('error', reject);
       });
-      await client.subscribeAsync('sensors/+/temperature', { qos });
+      const { subscriptionIdentifier } = options;
+      await client.subscribeAsync('sensors/+/temperature', {
+        qos,
+        ...(subscriptionIdentifier === undefined ? {} : { properties: { subscriptionIdentifier } }),
+      });
       return { close: () => client.endAsync() };
     },
   };

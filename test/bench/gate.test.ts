@@ -113,7 +113,5 @@ describeMosquitto('the benchmark gate (Mosquitto)', () => {
     );
     await publisher.publishAsync('held/t', 'after', { qos: 1 });
     assert.equal(await live, 'after');
-    // The subscriber's writes (acks, and the DISCONNECT to come) wait for the next round.
-    gate.holdAll();
   });
 });
