@@ -3,7 +3,7 @@ import { dedicateCore } from './cores.js';
 import type { DrainCommand, DrainReply } from './drain-protocol.js';
 import { IpcChild } from './ipc-child.js';
 import type { Publisher } from './publisher-client.js';
-import { median, rotate } from './stats.js';
+import { median, shuffle } from './stats.js';
 
 /** Rounds drained before the counted ones. */
 const WARM_UP_ROUNDS = 2;
@@ -96,11 +96,13 @@ class Drainer {
   }
 
   /** Has the gate hand this candidate its `count` held messages, and waits until they are handled. */
-  async drain(publisher: Publisher, count: number, timeoutMs: number): Promise<Drained> {
+  async drain(publisher: Publisher, count: number, qos: 0 | 1, timeoutMs: number): Promise<Drained> {
     await this.child.request({ type: 'arm', count, skip: Math.floor(count * WARM_UP), timeoutMs });
     await publisher.release(this.clientId, count);
     const reply = await this.child.request({ type: 'result' });
     if (reply.type !== 'drained') throw new Error(`drain ${this.clientId}: unexpected ${reply.type}`);
+    // The acks written last are handled by the gate and the broker before the next drain starts.
+    await publisher.settle(this.clientId, qos === 1 ? count : 0);
     return reply;
   }
 
@@ -118,7 +120,8 @@ class Drainer {
  * sends `count` readings; then each process in turn gets its `count` messages at once and
  * drains them alone: every read is a full buffer, the code is warm, and the subscriber's own
  * work sets the pace, not the broker's; the candidates' processes have a core to themselves
- * meanwhile (cores.ts). The order interleaves the candidates and rotates every round. What is
+ * meanwhile (cores.ts). The order interleaves the candidates and is shuffled every round (each
+ * drain's acks are settled first: `Publisher.settle`). What is
  * timed is the messages only: from the arrival of message `count × WARM_UP` to the last, in
  * CPU time of the process and in wall-clock time; a candidate's figure for the round sums
  * its processes' spans, which evens out what one process's compiled code was lucky or
@@ -167,8 +170,8 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
       await publisher.burst(count, qos, { window: 500 });
       const spans = candidates.map(() => ({ timed: 0, wallMs: 0, cpuMicros: 0, short: false }));
       for (const [p, slot] of drainers.entries()) {
-        for (const i of rotate([...candidates.keys()], Math.max(0, round) + p)) {
-          const drained = await slot[i]!.drain(publisher, count, options.timeoutMs ?? 60_000);
+        for (const i of shuffle([...candidates.keys()], (round + WARM_UP_ROUNDS) * processes + p)) {
+          const drained = await slot[i]!.drain(publisher, count, qos, options.timeoutMs ?? 60_000);
           spans[i]!.timed += drained.timed;
           spans[i]!.wallMs += drained.wallMs;
           spans[i]!.cpuMicros += drained.cpuMicros;

@@ -20,19 +20,25 @@ import net from 'node:net';
 import type { Packet } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 
-/** Counts the MQTT PUBLISH packets in a byte stream that arrives in arbitrary chunks. */
-export class PublishCounter {
+/** MQTT packet types (the fixed header's high nibble) that the gate counts. */
+export const PUBLISH = 3;
+export const PUBACK = 4;
+
+/** Counts the MQTT packets of one type in a byte stream that arrives in arbitrary chunks. */
+export class PacketCounter {
   count = 0;
   /** 0: at a fixed header byte; 1: in the remaining length; 2: in the body. */
   private state: 0 | 1 | 2 = 0;
   private length = 0;
   private shift = 0;
 
+  constructor(private readonly type: number) {}
+
   feed(chunk: Buffer): void {
     let i = 0;
     while (i < chunk.length) {
       if (this.state === 0) {
-        if (chunk[i]! >> 4 === 3) this.count++;
+        if (chunk[i]! >> 4 === this.type) this.count++;
         this.state = 1;
         this.length = 0;
         this.shift = 0;
@@ -75,10 +81,15 @@ class Link {
   /** What the broker sent while held; undefined: relaying. */
   private held: Buffer[] | undefined;
   /** Fed every byte from the broker, so it never starts in the middle of a packet. */
-  private readonly counter = new PublishCounter();
+  private readonly counter = new PacketCounter(PUBLISH);
   /** `counter.count` when holding began. */
   private base = 0;
   private waiter: { count: number; release: () => void; idle?: NodeJS.Timeout } | undefined;
+  /** The subscriber's PUBACKs, every byte it sends counted. */
+  private readonly acks = new PacketCounter(PUBACK);
+  /** `acks.count` when holding began. */
+  private ackBase = 0;
+  private settler: { count: number; settled: () => void; idle?: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly client: net.Socket,
@@ -90,6 +101,8 @@ class Link {
     let connect: ConnectReader | undefined = new ConnectReader();
     client.on('data', (chunk) => {
       upstream.write(chunk);
+      this.acks.feed(chunk);
+      this.checkAcks();
       const clientId = connect?.feed(chunk);
       if (clientId === undefined) return;
       connect = undefined;
@@ -103,6 +116,37 @@ class Link {
     if (this.held !== undefined) return;
     this.held = [];
     this.base = this.counter.count;
+    this.ackBase = this.acks.count;
+  }
+
+  /**
+   * Resolves once the subscriber has sent `count` PUBACKs since holding began, and they went
+   * on to the broker (or once it has been quiet for the idle time: acks it never sends must
+   * show in the figures, not hang the benchmark).
+   */
+  settle(count: number): Promise<void> {
+    return new Promise((settled) => {
+      this.settler = { count, settled };
+      this.checkAcks();
+    });
+  }
+
+  private checkAcks(): void {
+    const settler = this.settler;
+    if (settler === undefined) return;
+    clearTimeout(settler.idle);
+    if (this.acks.count - this.ackBase < settler.count) {
+      settler.idle = setTimeout(() => this.settled(), this.idleMs);
+      return;
+    }
+    this.settled();
+  }
+
+  private settled(): void {
+    const settler = this.settler;
+    this.settler = undefined;
+    clearTimeout(settler?.idle);
+    settler?.settled();
   }
 
   /** Resolves once `count` PUBLISH packets were held and written to the subscriber (or the broker went quiet). */
@@ -200,9 +244,18 @@ export class BacklogGate {
 
   /** Hands the subscriber connected as `clientId` its held messages once `count` are in. */
   release(clientId: string, count: number): Promise<void> {
+    return this.link(clientId).release(count);
+  }
+
+  /** Resolves once the subscriber connected as `clientId` has sent `count` PUBACKs this round (see `Link.settle`). */
+  settle(clientId: string, count: number): Promise<void> {
+    return this.link(clientId).settle(count);
+  }
+
+  private link(clientId: string): Link {
     const link = this.links.get(clientId);
-    if (link === undefined) return Promise.reject(new Error(`gate: no subscriber ${clientId} connected`));
-    return link.release(count);
+    if (link === undefined) throw new Error(`gate: no subscriber ${clientId} connected`);
+    return link;
   }
 
   async close(): Promise<void> {

@@ -59,6 +59,15 @@ export class Publisher {
     await this.request({ type: 'release', clientId, count });
   }
 
+  /**
+   * Resolves once the subscriber connected as `clientId` has sent `count` PUBACKs this round
+   * and the broker has had them, so that no drain's acks are still being handled on the other
+   * core when the next drain starts.
+   */
+  async settle(clientId: string, count: number): Promise<void> {
+    await this.request({ type: 'settle', clientId, count });
+  }
+
   /** Tells a credit-controlled burst how many messages have arrived. */
   received(count: number): void {
     this.child.tell({ type: 'received', count });

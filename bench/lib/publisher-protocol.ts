@@ -22,6 +22,11 @@ export type PublisherCommand =
   | { readonly type: 'hold' }
   /** The gate hands the subscriber connected as `clientId` its held messages once `count` are in. */
   | { readonly type: 'release'; readonly clientId: string; readonly count: number }
+  /**
+   * Once the subscriber connected as `clientId` has sent `count` PUBACKs this round through the
+   * gate, a round trip to the broker (so that it has read them too) before the reply.
+   */
+  | { readonly type: 'settle'; readonly clientId: string; readonly count: number }
   | { readonly type: 'exit' };
 
 export type PublisherReply =

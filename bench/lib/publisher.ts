@@ -88,6 +88,11 @@ async function handle(command: PublisherCommand): Promise<void> {
       await gate!.release(command.clientId, command.count);
       reply({ type: 'gate' });
       return;
+    case 'settle':
+      await gate!.settle(command.clientId, command.count);
+      await client!.publishAsync('bench/sync', '', { qos: 1 });
+      reply({ type: 'gate' });
+      return;
     case 'exit':
       await gate?.close();
       await client?.endAsync();

@@ -28,6 +28,25 @@ export function rotate<T>(items: readonly T[], round: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
+/**
+ * `items` in an order drawn from `seed` (Fisher–Yates over a 32-bit xorshift): the same seed,
+ * the same order. Unlike `rotate`, each item follows a different one from round to round, so
+ * that what one leaves behind (a socket still busy, a cache) does not always land on the same
+ * next one.
+ */
+export function shuffle<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let state = (seed * 0x9e3779b1 + 1) | 0 || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    const j = (state >>> 0) % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 /** Process-wide monotonic clock in microseconds (CLOCK_MONOTONIC: comparable across processes). */
 export function nowMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);

@@ -3,11 +3,11 @@ import { after, it } from 'node:test';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { startBenchMosquitto } from '../../bench/lib/brokers.js';
-import { BacklogGate, ConnectReader, PublishCounter } from '../../bench/lib/gate.js';
+import { BacklogGate, ConnectReader, PacketCounter, PUBACK, PUBLISH } from '../../bench/lib/gate.js';
 import { describeMosquitto } from '../helpers/mosquitto-available.js';
 
-/** A stream of the packets a subscriber gets: CONNACK, PUBLISHes of 1- and 2-byte lengths, PINGRESP. */
-function stream(): { bytes: Buffer; publishes: number } {
+/** A stream of packets: CONNACK, PUBLISHes of 1- and 2-byte lengths, PINGRESP, PUBACKs. */
+function stream(): { bytes: Buffer; publishes: number; pubacks: number } {
   const packets = [
     mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }),
     mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: 'x', qos: 0, retain: false, dup: false }),
@@ -22,24 +22,30 @@ function stream(): { bytes: Buffer; publishes: number } {
     }),
     mqttPacket.generate({ cmd: 'pingresp' }),
     mqttPacket.generate({ cmd: 'suback', messageId: 2, granted: [1] }),
+    mqttPacket.generate({ cmd: 'puback', messageId: 7 }),
     mqttPacket.generate({ cmd: 'publish', topic: 't', payload: '', qos: 0, retain: false, dup: false }),
+    mqttPacket.generate({ cmd: 'puback', messageId: 8 }),
   ];
-  return { bytes: Buffer.concat(packets), publishes: 3 };
+  return { bytes: Buffer.concat(packets), publishes: 3, pubacks: 2 };
 }
 
-it('PublishCounter counts PUBLISH packets however the stream is cut', () => {
-  const { bytes, publishes } = stream();
+it('PacketCounter counts PUBLISH or PUBACK packets however the stream is cut', () => {
+  const { bytes, publishes, pubacks } = stream();
   for (let cut = 0; cut <= bytes.length; cut++) {
-    const counter = new PublishCounter();
-    counter.feed(bytes.subarray(0, cut));
-    counter.feed(bytes.subarray(cut));
+    const counter = new PacketCounter(PUBLISH);
+    const acks = new PacketCounter(PUBACK);
+    for (const part of [bytes.subarray(0, cut), bytes.subarray(cut)]) {
+      counter.feed(part);
+      acks.feed(part);
+    }
     assert.equal(counter.count, publishes, `cut at byte ${cut}`);
+    assert.equal(acks.count, pubacks, `cut at byte ${cut}`);
   }
-  const byteByByte = new PublishCounter();
+  const byteByByte = new PacketCounter(PUBLISH);
   for (const byte of bytes) byteByByte.feed(Buffer.from([byte]));
   assert.equal(byteByByte.count, publishes);
   // A payload byte that looks like a PUBLISH header (0x30) is not counted.
-  const tricky = new PublishCounter();
+  const tricky = new PacketCounter(PUBLISH);
   tricky.feed(
     mqttPacket.generate({ cmd: 'publish', topic: 'a', payload: '000', qos: 0, retain: false, dup: false }),
   );
@@ -81,7 +87,8 @@ describeMosquitto('the benchmark gate (Mosquitto)', () => {
     // The benchmark's broker: no in-flight window, so all 50 QoS 1 messages leave before any ack.
     const broker = await startBenchMosquitto();
     closers.push(() => broker.close());
-    const gate = await BacklogGate.listen(broker.url);
+    // An idle time longer than the test's: a release or settle that resolves did so by its count.
+    const gate = await BacklogGate.listen(broker.url, 600_000);
     closers.push(() => gate.close());
     const subscriber = await mqtt.connectAsync(gate.url, { clientId: 'gate-test', reconnectPeriod: 0 });
     closers.push(() => subscriber.endAsync());
@@ -106,6 +113,8 @@ describeMosquitto('the benchmark gate (Mosquitto)', () => {
       received,
       Array.from({ length: 50 }, (_, i) => String(i)),
     );
+    // mqtt.js acknowledged each of them; the gate counted the 50 PUBACKs on their way to the broker.
+    await gate.settle('gate-test', 50);
 
     // Released, the link relays again: the next message needs no release.
     const live = new Promise<string>((resolve) =>
