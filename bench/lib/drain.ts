@@ -5,11 +5,7 @@ import { IpcChild } from './ipc-child.js';
 import type { Publisher } from './publisher-client.js';
 import { median, shuffle } from './stats.js';
 
-/**
- * Rounds drained before the counted ones. With two, the 1,000-handler app's first counted
- * round drained at a third of its later rate in every run (its first old-generation
- * collection after start-up, or code optimised late).
- */
+/** Rounds drained before the counted ones (JIT, connections, the heap after start-up). */
 const WARM_UP_ROUNDS = 4;
 
 /** Share of each backlog handled before the timed span starts (the first reads after the release). */
