@@ -80,18 +80,24 @@ describe("the example app's AsyncAPI docs page", () => {
       await page.getByText('sensors/{deviceId}/temperature').first().waitFor({ timeout: 30_000 });
       await page.getByText('alerts/{deviceId}/overheat').first().waitFor();
       // Schemas are folded: unfold them all, as a reader would (each button then says "Collapse all").
-      const expand = page.getByRole('button', { name: 'Expand all', exact: true });
-      for (let clicks = 0; (await expand.count()) > 0; clicks++) {
+      // The page re-renders as it goes, so each step finds and clicks a button in one go inside
+      // the page (found first and clicked after, a button relabelled in between was waited for
+      // in vain), then waits until that button says something else or is gone.
+      for (let clicks = 0; ; clicks++) {
         assert.ok(clicks < 50, '"Expand all" buttons keep coming');
-        const button = await expand.first().elementHandle();
-        await button.click();
-        // The page re-renders after the click: count again only once this button says
-        // something else or is gone (counted before, a button about to change was clicked
-        // again and the click waited for it in vain).
-        await page.waitForFunction(
-          (clicked) => !clicked.isConnected || clicked.textContent?.trim() !== 'Expand all',
-          button,
-        );
+        const handle = await page.evaluateHandle(`(() => {
+          const button = [...document.querySelectorAll('button')].find(
+            (candidate) => candidate.textContent.trim() === 'Expand all',
+          );
+          button?.click();
+          return button ?? null;
+        })()`);
+        const clicked = handle.asElement();
+        if (clicked === null) break;
+        await page.waitForFunction((element) => {
+          const button = element as { isConnected: boolean; textContent: string | null };
+          return !button.isConnected || button.textContent?.trim() !== 'Expand all';
+        }, clicked);
       }
       for (const field of ['celsius', 'source', 'threshold', 'deviceId']) {
         await page.getByText(field, { exact: true }).first().waitFor({ timeout: 10_000 });
