@@ -10,17 +10,17 @@ import { appCandidate, type Candidate, rawCandidate } from './subscribers.js';
 const kinds = {
   /** Raw mqtt.js (the baseline); `subscriptionIdentifier` subscribes with one. */
   raw: (qos: QoS, subscriptionIdentifier?: number) =>
-    rawCandidate('raw', qos, subscriptionIdentifier === undefined ? {} : { subscriptionIdentifier }),
+    rawCandidate(qos, subscriptionIdentifier === undefined ? {} : { subscriptionIdentifier }),
   /** koa-mqtt, `@TopicParam` and a plain `@Payload()`, among `extraHandlers` more handlers. */
-  plain: (qos: QoS, extraHandlers = 0) => appCandidate('plain', [plainController(qos, extraHandlers)]),
+  plain: (qos: QoS, extraHandlers = 0) => appCandidate([plainController(qos, extraHandlers)]),
   /** koa-mqtt with a DTO payload, compiled validation. */
-  dto: (qos: QoS) => appCandidate('dto', [dtoController(qos)]),
+  dto: (qos: QoS) => appCandidate([dtoController(qos)]),
   /** koa-mqtt with a DTO left to class-transformer and class-validator. */
-  'dto-class-validator': (qos: QoS) => appCandidate('dto-class-validator', [libraryDtoController(qos)]),
+  'dto-class-validator': (qos: QoS) => appCandidate([libraryDtoController(qos)]),
   /** koa-mqtt at QoS 1 with this ack mode, the handler awaiting `waitMs` first. */
-  ack: (mode: AckMode, waitMs: number) => appCandidate(mode, [ackController(mode, waitMs)]),
+  ack: (mode: AckMode, waitMs: number) => appCandidate([ackController(mode, waitMs)]),
   /** NestJS's MQTT transport, plain or with a `ValidationPipe` DTO. */
-  nest: async (qos: QoS, dto: boolean) => (await import('./nest.js')).nestCandidate('nest', qos, dto),
+  nest: async (qos: QoS, dto: boolean) => (await import('./nest.js')).nestCandidate(qos, dto),
 } satisfies Record<string, (...args: never[]) => Candidate | Promise<Candidate>>;
 
 type Kinds = typeof kinds;

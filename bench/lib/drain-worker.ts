@@ -10,9 +10,8 @@ import { sink } from './sink.js';
 import type { Subscriber } from './subscribers.js';
 
 let subscriber: Subscriber | undefined;
-/** Whether the armed count arrived in time (see `Sink.done`). */
+/** Settles once the armed count arrived or its time ran out (see `Sink.done`). */
 let drained: Promise<boolean> = Promise.resolve(true);
-let skipped = 0;
 
 function reply(message: DrainReply): void {
   process.send?.(message);
@@ -29,22 +28,14 @@ async function handle(command: DrainCommand): Promise<void> {
     }
     case 'arm': {
       sink.reset(command.count, { skip: command.skip });
-      skipped = command.skip;
       drained = sink.done(command.timeoutMs);
       reply({ type: 'armed' });
       return;
     }
-    case 'result': {
-      const whole = await drained;
-      reply({
-        type: 'drained',
-        arrived: sink.count,
-        timed: whole ? sink.count - skipped - 1 : 0,
-        wallMs: whole ? sink.last - sink.first : 0,
-        cpuMicros: whole ? sink.cpuMicros : 0,
-      });
+    case 'result':
+      await drained;
+      reply({ type: 'drained', arrived: sink.count, ...sink.span() });
       return;
-    }
     case 'close':
       await subscriber?.close();
       process.exit(0);

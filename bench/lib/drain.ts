@@ -37,7 +37,7 @@ export interface DrainFigures {
   readonly rates: number[];
   /** Rate / baseline rate of the same round. */
   readonly ratios: number[];
-  /** Messages per CPU-second of the subscriber's process in each round (see `Sink.cpuRate`). */
+  /** Messages per CPU-second of the subscriber's process in each round (see `Sink.span`). */
   readonly cpuRates: number[];
   /** CPU rate / baseline CPU rate of the same round. */
   readonly cpuRatios: number[];

@@ -47,9 +47,8 @@ class NestPlainModule {}
 class NestDtoModule {}
 
 /** A NestJS MQTT microservice with the plain or the DTO handler (MQTT 5, no logger). */
-export function nestCandidate(name: string, qos: QoS, dto: boolean): Candidate {
+export function nestCandidate(qos: QoS, dto: boolean): Candidate {
   return {
-    name,
     async open({ url, clientId, persistent }) {
       const app = await NestFactory.createMicroservice<MicroserviceOptions>(
         dto ? NestDtoModule : NestPlainModule,

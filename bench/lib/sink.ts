@@ -22,7 +22,7 @@ export class Sink {
 
   /**
    * Expects `expected` messages from now on; `done()` resolves when they arrived (or times out).
-   * `skip`: the span timed by `rate()`/`cpuRate()` starts at arrival `skip + 1` (default 0: the
+   * `skip`: the span timed by `span()` starts at arrival `skip + 1` (default 0: the
    * first), so that a subscriber's start-up, which interleaves with its first messages, is left out.
    */
   reset(
@@ -78,20 +78,14 @@ export class Sink {
   }
 
   /**
-   * Messages per CPU-second of this process (first to last arrival; NaN if not all arrived):
-   * what the subscriber could take if it had a core to itself. Time other processes took the
-   * core away does not count, which makes it far steadier than `rate()` on a shared machine.
+   * The timed span: `timed` messages after the first timed one (arrival `skip + 1`), over
+   * `wallMs` of the clock and `cpuMicros` of this process's CPU time; all 0 unless every
+   * expected message arrived. CPU time leaves out the time other processes took the core
+   * away, which makes it far steadier than the clock on a shared machine.
    */
-  cpuRate(): number {
-    return this.count < this.expected || this.cpuMicros === 0
-      ? Number.NaN
-      : ((this.count - this.skip - 1) * 1e6) / this.cpuMicros;
-  }
-
-  /** Messages per second over the timed span (arrival `skip + 1` to the last). */
-  rate(): number {
-    const timed = this.count - this.skip - 1;
-    return timed < 1 ? Number.NaN : (timed * 1000) / (this.last - this.first);
+  span(): { timed: number; wallMs: number; cpuMicros: number } {
+    if (this.count < this.expected) return { timed: 0, wallMs: 0, cpuMicros: 0 };
+    return { timed: this.count - this.skip - 1, wallMs: this.last - this.first, cpuMicros: this.cpuMicros };
   }
 }
 

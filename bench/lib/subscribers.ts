@@ -1,11 +1,5 @@
 import mqtt from 'mqtt';
-import {
-  type Constructable,
-  createMqttApp,
-  type MqttAppOptions,
-  type QoS,
-  silentLogger,
-} from '../../src/index.js';
+import { type Constructable, createMqttApp, type QoS, silentLogger } from '../../src/index.js';
 import { sink } from './sink.js';
 
 /** A subscriber under test, connected; `close()` disconnects it (its session stays when persistent). */
@@ -20,9 +14,8 @@ export interface OpenOptions {
   readonly persistent: boolean;
 }
 
-/** One way of receiving the readings: raw mqtt.js, or a koa-mqtt app. */
+/** One way of receiving the readings: raw mqtt.js, or a koa-mqtt app (named by its spec, candidates.ts). */
 export interface Candidate {
-  readonly name: string;
   open(options: OpenOptions): Promise<Subscriber>;
 }
 
@@ -32,12 +25,10 @@ export interface Candidate {
  * every PUBLISH it gets has a properties section to parse).
  */
 export function rawCandidate(
-  name: string,
   qos: QoS,
   options: { readonly subscriptionIdentifier?: number } = {},
 ): Candidate {
   return {
-    name,
     async open({ url, clientId, persistent }) {
       const client = mqtt.connect(url, {
         clientId,
@@ -70,13 +61,8 @@ export function rawCandidate(
 }
 
 /** A koa-mqtt app with these controllers (MQTT 5, silent logger). */
-export function appCandidate(
-  name: string,
-  controllers: Constructable[],
-  options: Partial<MqttAppOptions> = {},
-): Candidate {
+export function appCandidate(controllers: Constructable[]): Candidate {
   return {
-    name,
     async open({ url, clientId, persistent }) {
       const app = createMqttApp({
         url,
@@ -86,7 +72,6 @@ export function appCandidate(
         ...(persistent ? { sessionExpiryInterval: 3600 } : {}),
         logger: silentLogger,
         controllers,
-        ...options,
       });
       await app.start();
       return { close: () => app.stop() };
