@@ -51,11 +51,23 @@ function has(command: string): boolean {
   }
 }
 
-/** Pins every thread of these processes to `cores`. */
+/**
+ * Pins every thread of these processes to `cores`. A process that has exited is skipped: a
+ * candidate that crashed mid-drain must show as its own error, not as `taskset`'s.
+ */
 function pin(cores: string, pids: ReadonlyArray<number | undefined>): void {
   for (const pid of pids) {
-    if (pid !== undefined)
+    if (pid !== undefined && alive(pid))
       execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
