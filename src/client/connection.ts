@@ -9,12 +9,12 @@ import mqtt, {
 } from 'mqtt';
 import { type MqttAckTimeoutError, MqttConnectionError, type MqttError, reasonName } from '../errors.js';
 import type { MqttLogger } from '../logger.js';
-import { batchAcks } from './ack-batching.js';
+import { batchPubrecs, PubackWriter } from './ack-batching.js';
 import { AckWatchdog, DEFAULT_ACK_TIMEOUT } from './ack-watchdog.js';
 import { Backoff } from './backoff.js';
 import { type BrokerCapabilities, connectDowngrades, readCapabilities } from './capabilities.js';
 import type { MqttConfig } from './config.js';
-import { clearReconnectTimer, sendAck } from './mqtt-internals.js';
+import { clearReconnectTimer, sendPubcomp } from './mqtt-internals.js';
 import { logPackets } from './packet-log.js';
 import { DEFAULT_MAX_OFFLINE_QUEUE, Publisher } from './publisher.js';
 import { refusalError } from './refusal-error.js';
@@ -109,6 +109,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private readonly subscribeRefusals = new SubscribeRefusals();
   private closes = 0;
   private watchdog: AckWatchdog | undefined;
+  private readonly pubacks = new PubackWriter();
   /** Ack timeouts since the broker last acknowledged anything: while > 0, reconnects keep their backoff. */
   private ackStrikes = 0;
   /** The ack watchdog is closing the current connection. */
@@ -170,7 +171,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   /** Sends the PUBACK / PUBCOMP of an incoming message whose ack the dispatcher took over. */
   ack(packet: IPublishPacket, reasonCode: number): void {
     const client = this.current;
-    if (client?.connected) sendAck(client, packet, reasonCode);
+    if (!client?.connected || packet.messageId === undefined) return;
+    if (packet.qos === 1) this.pubacks.add(client, packet.messageId, reasonCode);
+    else if (packet.qos === 2) sendPubcomp(client, packet);
   }
 
   /** Whether the broker attaches MQTT 5 subscription identifiers (it said so in CONNACK). */
@@ -289,7 +292,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     client.on('connect', (connack) => this.onConnack(client, connack));
     this.refusals.watch(client);
     this.watchAcks(client);
-    batchAcks(client);
+    batchPubrecs(client);
     if (this.config.logPackets) logPackets(client, this.logger);
     return new Promise<ConnectInfo>((resolve, reject) => {
       const timeoutMs = (this.config.connectTimeout ?? 10_000) + 1000;
@@ -577,6 +580,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.wakeRetry?.();
     if (!client || this.closing) return;
     this.closing = true;
+    // The PUBACKs of messages handled in this event-loop turn go before the DISCONNECT.
+    this.pubacks.flush();
     this.watchdog?.stop();
     const wasUp = this.up;
     this.up = false;

@@ -52,6 +52,14 @@ export class AckQueue {
     return ticket;
   }
 
+  /**
+   * Acknowledges a QoS 1 `packet` at once, nothing waiting before it (`pending` is 0): what
+   * mqtt.js would do on `done()`, through the connection's PUBACK writer instead.
+   */
+  ackNow(packet: IPublishPacket): void {
+    this.transport.ack(packet, 0);
+  }
+
   /** Marks `ticket` done; sends every ack at the head of the line that is now due. */
   settle(ticket: AckTicket, reasonCode = 0): void {
     ticket.settled = true;

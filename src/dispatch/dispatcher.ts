@@ -185,6 +185,9 @@ export class Dispatcher {
       if (qos > 0 && this.acks.pending > 0) {
         this.acks.settle(this.acks.enqueue(packet));
         done(ACK_LATER);
+      } else if (qos === 1) {
+        this.acks.ackNow(packet);
+        done(ACK_LATER);
       } else done();
       return;
     }
@@ -210,7 +213,12 @@ export class Dispatcher {
       this.backlog(qos === 0 ? this.queue0 : this.queue12, delivery);
     }
     if (qos > 0 && !delivery.acked && delivery.tickets !== undefined) this.redeliveries.remember(delivery);
-    const error = delivery.tickets === undefined ? undefined : ACK_LATER;
+    let error = delivery.tickets === undefined ? undefined : ACK_LATER;
+    if (qos === 1 && error === undefined) {
+      // Acked now, as mqtt.js would, but in the one write of this turn's PUBACKs (`PubackWriter`).
+      this.acks.ackNow(packet);
+      error = ACK_LATER;
+    }
     if (qos > 0 && this.queued12 > this.maxQueued) this.pause(() => done(error));
     else done(error);
   };
