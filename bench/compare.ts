@@ -20,8 +20,17 @@ const key = (row: Row) => `${row.qos} ${row.candidate}`;
 const inB = new Map(e2e(b).map((row) => [key(row), row]));
 
 console.log(`A: ${a.date} (${a.durationS} s)   B: ${b.date} (${b.durationS} s)`);
-console.log('| QoS | candidate | CPU ratio A | CPU ratio B | B − A | wall ratio A | wall ratio B | B − A |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+// How steady the machine was: raw mqtt.js's own rate over the rounds (e2e.ts, `cpuRateSpread`).
+for (const row of e2e(a).filter((r) => r.candidate === 'raw-mqttjs')) {
+  const rowB = inB.get(key(row));
+  console.log(
+    `QoS ${row.qos}: raw mqtt.js's rate moved by ${percent(row.cpuRateSpread)} over the rounds of A, ${percent(rowB?.cpuRateSpread)} of B`,
+  );
+}
+console.log(
+  '| QoS | candidate | CPU ratio A | CPU ratio B | B − A | (B − A) / A | wall ratio A | wall ratio B | B − A | (B − A) / A |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 let compared = 0;
 let agree = 0;
 let worst = 0;
@@ -41,6 +50,7 @@ for (const rowA of e2e(a)) {
       String(x),
       String(y),
       `${difference >= 0 ? '+' : '−'}${Math.abs(difference).toFixed(3)}${mark}`,
+      `${difference >= 0 ? '+' : '−'}${((Math.abs(difference) / x) * 100).toFixed(1)} %`,
     );
   }
   console.log(`| ${rowA.qos} | ${rowA.candidate} | ${cells.join(' | ')} |`);
@@ -49,3 +59,7 @@ console.log(
   `\n${agree} of ${compared} ratios agree within ±${TOLERANCE}; largest difference ${worst.toFixed(3)}`,
 );
 process.exitCode = agree === compared ? 0 : 1;
+
+function percent(value: unknown): string {
+  return typeof value === 'number' ? `${Math.round(value * 100)} %` : '–';
+}

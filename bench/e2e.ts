@@ -8,7 +8,7 @@ import { type CandidateSpec, candidate } from './lib/candidates.js';
 import { type DrainFigures, drainBenchmark } from './lib/drain.js';
 import { type LatencyFigures, latencyBenchmark } from './lib/latency.js';
 import { Publisher } from './lib/publisher-client.js';
-import { sig } from './lib/stats.js';
+import { relativeSpread, sig } from './lib/stats.js';
 
 export interface E2eRow {
   readonly benchmark: 'e2e';
@@ -33,6 +33,14 @@ export interface E2eRow {
   readonly ratioSpread: string;
   /** CPU time of the subscriber process per message (µs), median of rounds. */
   readonly cpuUsPerMessage: number;
+  /** Messages per CPU-second in each round (the figures behind `msgPerCpuSec`). */
+  readonly cpuRates: number[];
+  /**
+   * How far this candidate's own rate moved over the rounds: (90th percentile − 10th) / median
+   * of `cpuRates`. On raw mqtt.js, whose code never changes, it measures the machine: above
+   * `UNSTEADY` the run is flagged and not to be compared with another (bench/README.md).
+   */
+  readonly cpuRateSpread: number;
   /** Start-up, measured once per process: `open()` (create, compile, connect, SUBSCRIBE, SUBACK) until it resolved (ms, median). */
   readonly startupMs: number;
   readonly lost: number;
@@ -60,6 +68,13 @@ const DRAINS = {
   0: { count: 20_000, processes: 3 },
   1: { count: 5_000, processes: 5 },
 } as const;
+
+/**
+ * Above this `cpuRateSpread` of raw mqtt.js, the machine was not steady during the run. On this
+ * machine when quiet, raw mqtt.js's rate moved by 4–8 % over the rounds; in a run where other
+ * work on the host slowed every candidate by 40 % from round 17 on, by over 50 %.
+ */
+const UNSTEADY = 0.15;
 
 /** Latency: raw, plain, DTO. Drains (`all`): also DTO by class-validator, 1,000 handlers, NestJS. */
 function candidates(qos: 0 | 1, all: boolean): CandidateSpec[] {
@@ -116,6 +131,11 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
         session: `e2e-q${qos}`,
       }),
     );
+    const steadiness = relativeSpread(figures[0]!.cpuRates);
+    if (steadiness > UNSTEADY)
+      console.error(
+        `[bench] e2e QoS ${qos}: UNSTEADY MACHINE: raw mqtt.js's own rate moved by ${Math.round(steadiness * 100)} % over the rounds (10th to 90th percentile; under ${Math.round(UNSTEADY * 100)} % on a quiet machine). Its ratios are not to be compared with another run's.`,
+      );
     for (const figure of figures) {
       rows.push({
         benchmark: 'e2e',
@@ -133,6 +153,8 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
         cpuRatioSpread: spread(figure.cpuRatios),
         ratioSpread: spread(figure.ratios),
         cpuUsPerMessage: sig(1e6 / figure.medianCpuRate),
+        cpuRates: figure.cpuRates.map((rate) => sig(rate)),
+        cpuRateSpread: sig(relativeSpread(figure.cpuRates), 2),
         startupMs: sig(figure.startupMs),
         lost: figure.lost,
       });

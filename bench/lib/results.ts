@@ -53,7 +53,16 @@ export async function writeResults(results: Results, jsonPath: string, mdPath: s
 
 const SHOWN: Record<string, readonly string[]> = {
   dispatch: ['n', 'trieOpsPerSec', 'linearOpsPerSec', 'ratio'],
-  e2e: ['qos', 'candidate', 'msgPerSec', 'ratioToRaw', 'msgPerCpuSec', 'cpuRatioToRaw', 'lost'],
+  e2e: [
+    'qos',
+    'candidate',
+    'msgPerSec',
+    'ratioToRaw',
+    'msgPerCpuSec',
+    'cpuRatioToRaw',
+    'cpuRateSpread',
+    'lost',
+  ],
   'hot-path': ['candidate', 'nsPerMessage', 'overheadNs'],
   middleware: ['candidate', 'nsPerMessage', 'overheadNs'],
   latency: ['qos', 'candidate', 'ratePerSec', 'p50Ms', 'p99Ms', 'lost'],

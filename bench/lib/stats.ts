@@ -16,6 +16,14 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
+/**
+ * How far `values` moved: (90th percentile − 10th) over the median, nearest-rank; NaN for no
+ * values. Of the baseline's rate over the rounds of one run, it says how steady the machine was.
+ */
+export function relativeSpread(values: readonly number[]): number {
+  return (percentile(values, 90) - percentile(values, 10)) / median(values);
+}
+
 /** Rounds to `digits` significant digits (figures are noisy; more digits would only mislead). */
 export function sig(value: number, digits = 3): number {
   if (!Number.isFinite(value) || value === 0) return value;

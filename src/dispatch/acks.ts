@@ -4,7 +4,7 @@ import type { IPublishPacket } from 'mqtt';
 export interface AckTransport {
   /** Changes whenever a network connection closes: acks owed on an older one are dropped. */
   readonly generation: number;
-  /** Sends the PUBACK (QoS 1) or PUBCOMP (QoS 2) of `packet` now. */
+  /** Sends the PUBACK (QoS 1: with the others of this event-loop turn, in one write) or PUBCOMP (QoS 2) of `packet`. */
   ack(packet: IPublishPacket, reasonCode: number): void;
 }
 
