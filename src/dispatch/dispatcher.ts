@@ -146,6 +146,20 @@ export class Dispatcher {
     return lane;
   }
 
+  /**
+   * Forgets the lane of a route that was removed (a runtime subscription unsubscribed): without
+   * it, an app subscribing and unsubscribing with `concurrency` or `handlerTimeout` kept every
+   * lane it ever made. Runs already queued in it still run (each job holds its lane).
+   */
+  releaseLane(lane: Lane | undefined): void {
+    if (lane !== undefined && lane !== this.defaultLane) this.lanes.delete(lane);
+  }
+
+  /** Lanes kept: the default one and those of handlers with flow settings of their own. */
+  get laneCount(): number {
+    return this.lanes.size;
+  }
+
   readonly onPacket: PacketSink = (packet, done) => {
     if (this.stopping) {
       done(packet.qos > 0 ? STOPPING : undefined);

@@ -307,6 +307,7 @@ export class MqttService {
     this.runtime.delete(key);
     for (const route of routes) {
       this.app.router.remove(route);
+      this.app.dispatcher.releaseLane(route.lane);
       await this.app.subscriber.remove(key, 'runtime');
     }
     return true;
@@ -417,6 +418,9 @@ export class MqttService {
     const routes = this.runtime.get(filter);
     if (!routes) return;
     this.runtime.delete(filter);
-    for (const route of routes) this.app.router.remove(route);
+    for (const route of routes) {
+      this.app.router.remove(route);
+      this.app.dispatcher.releaseLane(route.lane);
+    }
   }
 }
