@@ -46,7 +46,9 @@ const PUBACK = 0x40;
  *
  * The bytes are those mqtt.js writes: `40 02 id` (MQTT 3.1.1, or MQTT 5 with reason code 0),
  * `40 04 id code 00` (MQTT 5 with another reason code, property length 0). Each PUBACK is also
- * emitted as `packetsend`, as mqtt.js does, for the packet log and the refusal watch. PUBACKs
+ * emitted as `packetsend`, as mqtt.js does, for the packet log and the refusal watch; a packet
+ * mqtt.js writes meanwhile goes after them (`watch`), so the order on the wire is the order
+ * things were sent in. PUBACKs
  * owed on a network connection that closed meanwhile are dropped, never written on the next
  * (the broker redelivers those messages when it kept the session).
  */
@@ -57,6 +59,19 @@ export class PubackWriter {
   private client: MqttClient | undefined;
   private stream: MqttClient['stream'] | undefined;
   private scheduled = false;
+
+  /**
+   * Keeps the order of what `client` writes: any other packet mqtt.js is about to write
+   * (`packetsend` is emitted just before) goes after the PUBACKs owed so far. Without it, a
+   * SUBSCRIBE sent by a handler's caller in the same turn left before the PUBACK of the message
+   * that came first, and Mosquitto then sent the retained copies of that SUBSCRIBE before its
+   * SUBACK.
+   */
+  watch(client: MqttClient): void {
+    client.on('packetsend', () => {
+      if (this.count > 0 && this.client === client) this.flush();
+    });
+  }
 
   /** Queues the PUBACK of `messageId` on `client`'s current connection. */
   add(client: MqttClient, messageId: number, reasonCode: number): void {

@@ -293,6 +293,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.refusals.watch(client);
     this.watchAcks(client);
     batchPubrecs(client);
+    this.pubacks.watch(client);
     if (this.config.logPackets) logPackets(client, this.logger);
     return new Promise<ConnectInfo>((resolve, reject) => {
       const timeoutMs = (this.config.connectTimeout ?? 10_000) + 1000;

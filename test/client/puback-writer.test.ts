@@ -123,6 +123,24 @@ describe('PubackWriter', () => {
     second.stream.destroy();
   });
 
+  it('a packet mqtt.js writes in the same turn leaves after the PUBACKs owed before it', async () => {
+    const { client, stream, received, until } = await connection(4);
+    const writer = new PubackWriter();
+    writer.watch(client);
+    writer.add(client, 1, 0);
+    writer.add(client, 2, 0);
+    // What mqtt.js's _writePacket does: packetsend, then the write (a PINGREQ here).
+    client.emit('packetsend', { cmd: 'pingreq' });
+    stream.write(Buffer.from([0xc0, 0x00]));
+    writer.add(client, 3, 0);
+    await until(4);
+    assert.deepEqual(
+      received.map((packet) => packet.messageId ?? packet.cmd),
+      [1, 2, 'pingreq', 3],
+    );
+    stream.destroy();
+  });
+
   it('flush() writes at once (before a DISCONNECT written in the same turn)', async () => {
     const { client, stream, received, until } = await connection(5);
     const writer = new PubackWriter();
