@@ -48,9 +48,8 @@ const PUBACK = 0x40;
  * `40 04 id code 00` (MQTT 5 with another reason code, property length 0). Each PUBACK is also
  * emitted as `packetsend`, as mqtt.js does, for the packet log and the refusal watch; a packet
  * mqtt.js writes meanwhile goes after them (`watch`), so the order on the wire is the order
- * things were sent in. PUBACKs
- * owed on a network connection that closed meanwhile are dropped, never written on the next
- * (the broker redelivers those messages when it kept the session).
+ * things were sent in. PUBACKs owed on a network connection that closed meanwhile are dropped,
+ * never written on the next (the broker redelivers those messages when it kept the session).
  */
 export class PubackWriter {
   private ids = new Uint16Array(1024);
