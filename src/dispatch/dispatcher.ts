@@ -1,3 +1,4 @@
+import type { IPublishPacket } from 'mqtt';
 import type { PacketSink } from '../client/connection.js';
 import { MqttHandlerTimeoutError } from '../errors.js';
 import { DEFAULT_MAX_QUEUED, DEFAULT_OVERFLOW, type Overflow } from '../metadata/flow-options.js';
@@ -199,10 +200,7 @@ export class Dispatcher {
       if (qos > 0 && this.acks.pending > 0) {
         this.acks.settle(this.acks.enqueue(packet));
         done(ACK_LATER);
-      } else if (qos === 1) {
-        this.acks.ackNow(packet);
-        done(ACK_LATER);
-      } else done();
+      } else this.handBack(packet, undefined, done);
       return;
     }
     if (qos === 0 && this.queued0 >= this.maxQueued && !this.makeRoom()) {
@@ -227,15 +225,22 @@ export class Dispatcher {
       this.backlog(qos === 0 ? this.queue0 : this.queue12, delivery);
     }
     if (qos > 0 && !delivery.acked && delivery.tickets !== undefined) this.redeliveries.remember(delivery);
-    let error = delivery.tickets === undefined ? undefined : ACK_LATER;
-    if (qos === 1 && error === undefined) {
-      // Acked now, as mqtt.js would, but in the one write of this turn's PUBACKs (`PubackWriter`).
-      this.acks.ackNow(packet);
-      error = ACK_LATER;
-    }
-    if (qos > 0 && this.queued12 > this.maxQueued) this.pause(() => done(error));
-    else done(error);
+    const error = delivery.tickets === undefined ? undefined : ACK_LATER;
+    if (qos > 0 && this.queued12 > this.maxQueued) this.pause(() => this.handBack(packet, error, done));
+    else this.handBack(packet, error, done);
   };
+
+  /**
+   * Calls mqtt.js back for `packet`. A QoS 1 ack due now (`error` undefined: mqtt.js would send
+   * it) is ours instead, so that it leaves in the one write of this turn's PUBACKs
+   * (`PubackWriter`); after a pause it is due when reading resumes, as before.
+   */
+  private handBack(packet: IPublishPacket, error: Error | undefined, done: (error?: Error) => void): void {
+    if (error === undefined && packet.qos === 1) {
+      this.acks.ackNow(packet);
+      done(ACK_LATER);
+    } else done(error);
+  }
 
   /** Remembers a queued delivery (for drop-oldest and `drain`), dropping entries that left the queue now and then. */
   private backlog(fifo: Fifo<Delivery>, delivery: Delivery): void {
