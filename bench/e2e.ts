@@ -20,12 +20,20 @@ export interface E2eRow {
   readonly processes: number;
   readonly rounds: number;
   readonly msgPerSec: number;
+  /** Median over the rounds of the round's wall-clock rate over (a)'s in the same round. */
   readonly ratioToRaw: number;
   readonly ratios: number[];
   /** Messages per CPU-second of the subscriber process (median of rounds). */
   readonly msgPerCpuSec: number;
-  /** `msgPerCpuSec` over (a)'s: what the targets are judged on. */
+  /**
+   * Median over the rounds of the round's messages per CPU-second over (a)'s in the same round
+   * (paired: drain.ts says why): what the targets are judged on.
+   */
   readonly cpuRatioToRaw: number;
+  /** 95 % interval of `cpuRatioToRaw`, from the order statistics of `cpuRatios`. */
+  readonly cpuRatioInterval: string;
+  /** `msgPerCpuSec` over (a)'s: the ratio of the medians, which a drifting machine moves; to compare. */
+  readonly unpairedCpuRatio: number;
   readonly cpuRatios: number[];
   /** Lowest and highest per-round CPU ratio: the spread behind the median. */
   readonly cpuRatioSpread: string;
@@ -93,7 +101,8 @@ function candidates(qos: 0 | 1, all: boolean): CandidateSpec[] {
   return list;
 }
 
-function spread(values: readonly number[]): string {
+function spread(all: readonly number[]): string {
+  const values = all.filter(Number.isFinite);
   if (values.length === 0) return '–';
   return `${sig(Math.min(...values))}–${sig(Math.max(...values))}`;
 }
@@ -149,6 +158,8 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
         ratios: figure.ratios.map((ratio) => sig(ratio)),
         msgPerCpuSec: sig(figure.medianCpuRate),
         cpuRatioToRaw: sig(figure.medianCpuRatio),
+        cpuRatioInterval: spread(figure.cpuRatioInterval),
+        unpairedCpuRatio: sig(figure.unpairedCpuRatio),
         cpuRatios: figure.cpuRatios.map((ratio) => sig(ratio)),
         cpuRatioSpread: spread(figure.cpuRatios),
         ratioSpread: spread(figure.ratios),

@@ -3,7 +3,7 @@ import { dedicateCore } from './cores.js';
 import type { DrainCommand, DrainReply } from './drain-protocol.js';
 import { IpcChild } from './ipc-child.js';
 import type { Publisher } from './publisher-client.js';
-import { median, shuffle } from './stats.js';
+import { median, medianWithInterval, shuffle } from './stats.js';
 
 /** Rounds drained before the counted ones (JIT, connections, the heap after start-up). */
 const WARM_UP_ROUNDS = 4;
@@ -46,11 +46,15 @@ export interface DrainFigures {
   /** Messages that did not arrive within the time allowed, summed over the rounds. */
   lost: number;
   medianRate: number;
-  /** `medianRate` over the baseline's (the ratio of the medians; `ratios` gives the spread). */
+  /** The median of `ratios`: each round's rate over the baseline's in the same round. */
   medianRatio: number;
   medianCpuRate: number;
-  /** `medianCpuRate` over the baseline's. */
+  /** The median of `cpuRatios`. */
   medianCpuRatio: number;
+  /** 95 % interval of `medianCpuRatio` (stats.ts, `medianWithInterval`). */
+  cpuRatioInterval: readonly [number, number];
+  /** `medianCpuRate` over the baseline's: the ratio of the medians, unpaired, kept to compare. */
+  unpairedCpuRatio: number;
 }
 
 /**
@@ -144,6 +148,8 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
       medianRatio: Number.NaN,
       medianCpuRate: Number.NaN,
       medianCpuRatio: Number.NaN,
+      cpuRatioInterval: [Number.NaN, Number.NaN],
+      unpairedCpuRatio: Number.NaN,
     }),
   );
   const execArgv = [...CANDIDATE_NODE_OPTIONS, ...(options.execArgv ?? [])];
@@ -196,15 +202,20 @@ export async function drainBenchmark(options: DrainOptions): Promise<DrainFigure
     await undo();
     await Promise.all(drainers.flat().map((drainer) => drainer.close()));
   }
-  // The ratio of the medians: a round where either drain met a slow spell of the shared
-  // machine (seconds long, a third slower) spoils that round's ratio, but not either median.
-  const baseline = figures[0]!;
-  const [rate, cpuRate] = [median(baseline.rates), median(baseline.cpuRates)];
+  // Each ratio is the median of the rounds' own ratios: paired, because a round's candidates
+  // drain within seconds of each other, while the machine's speed drifts over minutes (by up
+  // to 80 % in one run here) and moves raw mqtt.js (kernel-bound) and the frameworks (bound by
+  // their JavaScript) by different amounts. A median, so that a round in which one drain met a
+  // slow spell of the shared machine moves nothing (bench/README.md, "Do two runs agree?").
+  const baselineCpuRate = median(figures[0]!.cpuRates);
   for (const figure of figures) {
+    const cpu = medianWithInterval(figure.cpuRatios);
     figure.medianRate = median(figure.rates);
     figure.medianCpuRate = median(figure.cpuRates);
-    figure.medianRatio = figure.medianRate / rate;
-    figure.medianCpuRatio = figure.medianCpuRate / cpuRate;
+    figure.medianRatio = medianWithInterval(figure.ratios).median;
+    figure.medianCpuRatio = cpu.median;
+    figure.cpuRatioInterval = [cpu.low, cpu.high];
+    figure.unpairedCpuRatio = figure.medianCpuRate / baselineCpuRate;
   }
   return figures;
 }

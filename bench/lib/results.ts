@@ -60,6 +60,7 @@ const SHOWN: Record<string, readonly string[]> = {
     'ratioToRaw',
     'msgPerCpuSec',
     'cpuRatioToRaw',
+    'cpuRatioInterval',
     'cpuRateSpread',
     'lost',
   ],

@@ -1,11 +1,41 @@
 /** Small statistics for benchmark figures: medians of rounds, percentiles of samples. */
 
-/** The median (mean of the two middle values for an even count); NaN for no values. */
+/** The median of the finite values (mean of the two middle ones for an even count); NaN for none. */
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * The median of the finite `values` with a distribution-free interval around it: the k-th
+ * lowest and k-th highest, with k the largest rank such that the true median lies outside
+ * with at most `1 - confidence` chance (binomial order statistics; no assumption about the
+ * shape of the spread). Fewer than 6 values give no interval at 95 % (NaN bounds).
+ */
+export function medianWithInterval(
+  values: readonly number[],
+  confidence = 0.95,
+): { median: number; low: number; high: number } {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const n = sorted.length;
+  const tail = (1 - confidence) / 2;
+  // P(Binomial(n, ½) ≤ k − 1): the chance that fewer than k values lie below the median.
+  let k = 0;
+  let below = 0;
+  let term = 0.5 ** n;
+  for (let j = 0; j < n; j++) {
+    below += term;
+    if (below > tail) break;
+    k = j + 1;
+    term = (term * (n - j)) / (j + 1);
+  }
+  return {
+    median: n === 0 ? Number.NaN : median(sorted),
+    low: k > 0 ? sorted[k - 1]! : Number.NaN,
+    high: k > 0 ? sorted[n - k]! : Number.NaN,
+  };
 }
 
 /** The p-th percentile (0..100), nearest-rank; NaN for no values. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { relativeSpread, shuffle } from '../../bench/lib/stats.js';
+import { median, medianWithInterval, relativeSpread, shuffle } from '../../bench/lib/stats.js';
 
 it('shuffle gives a permutation, the same for the same seed', () => {
   const items = [0, 1, 2, 3, 4, 5, 6];
@@ -38,4 +38,42 @@ it('relativeSpread: the 10th to 90th percentile over the median, blind to one sl
   const shifted = [...steady.slice(0, 10), ...steady.slice(10).map((rate) => rate * 0.6)];
   assert.ok(relativeSpread(shifted) > 0.5, String(relativeSpread(shifted)));
   assert.ok(Number.isNaN(relativeSpread([])));
+});
+
+it('median ignores the rounds that gave no figure (NaN)', () => {
+  assert.equal(median([3, Number.NaN, 1, 2]), 2);
+  assert.ok(Number.isNaN(median([Number.NaN])));
+});
+
+it('medianWithInterval: the order statistics of a 95 % interval for the median', () => {
+  const ranks = Array.from({ length: 31 }, (_, i) => i + 1);
+  // n = 31: P(Binomial(31, ½) ≤ 9) = 0.0147, P(≤ 10) = 0.0354, so the 10th and the 22nd.
+  assert.deepEqual(medianWithInterval([...ranks].reverse()), { median: 16, low: 10, high: 22 });
+  // n = 21: the 6th and the 16th.
+  assert.deepEqual(medianWithInterval(ranks.slice(0, 21)), { median: 11, low: 6, high: 16 });
+  // Under 6 values no interval reaches 95 %.
+  const five = medianWithInterval([1, 2, 3, 4, 5]);
+  assert.equal(five.median, 3);
+  assert.ok(Number.isNaN(five.low) && Number.isNaN(five.high));
+  assert.deepEqual(medianWithInterval([Number.NaN, 1, 2, 3, 4, 5, 6]), { median: 3.5, low: 1, high: 6 });
+});
+
+it('medianWithInterval holds the true median in about 95 % of samples, whatever their shape', () => {
+  let state = 0x2545f491;
+  const uniform = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  // A skewed distribution (exponential, median ln 2) of 31 rounds, 4,000 times.
+  let covered = 0;
+  const trials = 4000;
+  for (let t = 0; t < trials; t++) {
+    const sample = Array.from({ length: 31 }, () => -Math.log(1 - uniform()));
+    const { low, high } = medianWithInterval(sample);
+    if (low <= Math.LN2 && Math.LN2 <= high) covered++;
+  }
+  // Exact coverage for n = 31 is 1 − 2 × 0.0147 = 0.971.
+  assert.ok(covered / trials > 0.955 && covered / trials < 0.985, String(covered / trials));
 });
