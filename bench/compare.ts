@@ -28,9 +28,9 @@ for (const row of e2e(a).filter((r) => r.candidate === 'raw-mqttjs')) {
   );
 }
 console.log(
-  '| QoS | candidate | CPU ratio A | CPU ratio B | B − A | (B − A) / A | wall ratio A | wall ratio B | B − A | (B − A) / A |',
+  '| QoS | candidate | CPU ratio A | CPU ratio B | B − A | (B − A) / A | 95 % interval A | 95 % interval B | wall ratio A | wall ratio B | B − A | (B − A) / A |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 let compared = 0;
 let agree = 0;
 let worst = 0;
@@ -52,6 +52,8 @@ for (const rowA of e2e(a)) {
       `${difference >= 0 ? '+' : '−'}${Math.abs(difference).toFixed(3)}${mark}`,
       `${difference >= 0 ? '+' : '−'}${((Math.abs(difference) / x) * 100).toFixed(1)} %`,
     );
+    // How precisely each run pinned its CPU ratio (e2e.ts, `cpuRatioInterval`; runs before it: –).
+    if (field === 'cpuRatioToRaw') cells.push(interval(rowA), interval(rowB));
   }
   console.log(`| ${rowA.qos} | ${rowA.candidate} | ${cells.join(' | ')} |`);
 }
@@ -59,6 +61,10 @@ console.log(
   `\n${agree} of ${compared} ratios agree within ±${TOLERANCE}; largest difference ${worst.toFixed(3)}`,
 );
 process.exitCode = agree === compared ? 0 : 1;
+
+function interval(row: Row): string {
+  return typeof row.cpuRatioInterval === 'string' ? row.cpuRatioInterval : '–';
+}
 
 function percent(value: unknown): string {
   return typeof value === 'number' ? `${Math.round(value * 100)} %` : '–';

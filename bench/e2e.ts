@@ -16,8 +16,10 @@ export interface E2eRow {
   readonly candidate: string;
   /** Messages each process drains in a round. */
   readonly messages: number;
-  /** Processes of the candidate, each draining `messages` in every round. */
+  /** Processes of the candidate at a time, each draining `messages` in every round. */
   readonly processes: number;
+  /** Sets of `processes` that took over from each other, each for an even share of the rounds. */
+  readonly generations: number;
   readonly rounds: number;
   readonly msgPerSec: number;
   /** Median over the rounds of the round's wall-clock rate over (a)'s in the same round. */
@@ -69,12 +71,13 @@ export const HANDLERS_MANY = 1000;
 
 /**
  * Each candidate drains 60,000 (QoS 0) or 25,000 (QoS 1) messages a round, over processes of
- * its own (drain.ts says why): at QoS 1 each process's optimised code makes more difference
- * (up to 10 % between two sets of three), so five of them.
+ * its own (drain.ts says why): at QoS 1 each process's luck makes more difference (up to 10 %
+ * between two sets of three; 277k–324k messages per CPU-second over five processes of the
+ * 1,000-handler app), so five of them, and five generations of five over the 31 rounds.
  */
 const DRAINS = {
-  0: { count: 20_000, processes: 3 },
-  1: { count: 5_000, processes: 5 },
+  0: { count: 20_000, processes: 3, rounds: 21, generations: 3 },
+  1: { count: 5_000, processes: 5, rounds: 31, generations: 5 },
 } as const;
 
 /**
@@ -125,9 +128,9 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
   const quick = options.quick ?? false;
   const rows: Array<E2eRow | LatencyRow> = [];
   for (const qos of [0, 1] as const) {
-    const { count, processes } = quick ? { count: 2000, processes: 1 } : DRAINS[qos];
-    // QoS 1 has the wider spread of rounds (bench/README.md, "Do two runs agree?").
-    const rounds = quick ? 1 : qos === 0 ? 21 : 31;
+    const { count, processes, rounds, generations } = quick
+      ? { count: 2000, processes: 1, rounds: 1, generations: 1 }
+      : DRAINS[qos];
     const figures: DrainFigures[] = await withBroker((broker, publisher) =>
       drainBenchmark({
         publisher,
@@ -137,6 +140,7 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
         count,
         processes,
         rounds,
+        generations,
         session: `e2e-q${qos}`,
       }),
     );
@@ -152,6 +156,7 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
         candidate: figure.name,
         messages: count,
         processes,
+        generations,
         rounds,
         msgPerSec: sig(figure.medianRate),
         ratioToRaw: sig(figure.medianRatio),
