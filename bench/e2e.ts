@@ -48,7 +48,7 @@ export interface E2eRow {
   /**
    * How far this candidate's own rate moved over the rounds: (90th percentile − 10th) / median
    * of `cpuRates`. On raw mqtt.js, whose code never changes, it measures the machine: above
-   * `UNSTEADY` the run is flagged and not to be compared with another (bench/README.md).
+   * `UNSTEADY` the run is flagged (bench/README.md).
    */
   readonly cpuRateSpread: number;
   /** Start-up, measured once per process: `open()` (create, compile, connect, SUBSCRIBE, SUBACK) until it resolved (ms, median). */
@@ -147,7 +147,7 @@ export async function run(options: { quick?: boolean } = {}): Promise<Array<E2eR
     const steadiness = relativeSpread(figures[0]!.cpuRates);
     if (steadiness > UNSTEADY)
       console.error(
-        `[bench] e2e QoS ${qos}: UNSTEADY MACHINE: raw mqtt.js's own rate moved by ${Math.round(steadiness * 100)} % over the rounds (10th to 90th percentile; under ${Math.round(UNSTEADY * 100)} % on a quiet machine). Its ratios are not to be compared with another run's.`,
+        `[bench] e2e QoS ${qos}: UNSTEADY MACHINE: raw mqtt.js's own rate moved by ${Math.round(steadiness * 100)} % over the rounds (10th to 90th percentile; under ${Math.round(UNSTEADY * 100)} % on a quiet machine). Its ratios are paired per round, which cancels a slow drift, not every disturbance: read two runs' intervals (cpuRatioInterval) before a difference between them.`,
       );
     for (const figure of figures) {
       rows.push({

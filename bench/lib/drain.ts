@@ -72,12 +72,18 @@ export interface DrainFigures {
  * snapshot of the type feedback (with the optimiser off, they agreed within 2 %); and a young
  * generation left to grow from 1 MB made koa-mqtt 25 % faster between the first round and the
  * fifteenth. So code is optimised on the main thread, and both semi-spaces start at 16 MB,
- * the largest V8 grows them to by default: the heap a long-running service would have.
+ * the largest V8 grows them to by default: the heap a long-running service would have. And
+ * V8's memory reducer is off: a process idles while the 30-odd others drain, so 8 s after its
+ * heap grew the reducer ran its full collections, and in the 1,000-handler app (21 MB of old
+ * generation) their 60-odd ms of marking landed inside a 17 ms drain: that app's QoS 1 ratio
+ * fell from 1.8 to 0.5 in the second counted round of every set of processes, and to 1.3 in the
+ * third. A service under steady load does not idle long enough for the reducer to start.
  */
 export const CANDIDATE_NODE_OPTIONS: readonly string[] = [
   '--no-concurrent-recompilation',
   '--min-semi-space-size=16',
   '--max-semi-space-size=16',
+  '--no-memory-reducer',
 ];
 
 type Drained = Extract<DrainReply, { type: 'drained' }>;
