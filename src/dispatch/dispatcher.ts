@@ -59,6 +59,8 @@ export const HANDLER_FAILED = 0x80;
 
 /** Marks a QoS 1/2 message we did not take because we are stopping: mqtt.js then skips its ack. */
 const STOPPING = new Error('stopping: message left unacknowledged for redelivery');
+/** The outcome of a run of `@OnMessage` hooks: their failures are theirs, not the message's. */
+const HOOKS_DONE = (): true => true;
 /** Tells mqtt.js not to acknowledge (the ack queue will) and to read the next packet. */
 const ACK_LATER = new Error('acknowledged by koa-mqtt once handled');
 
@@ -354,7 +356,11 @@ export class Dispatcher {
     const message = delivery.message;
     if (route === undefined) {
       const ctx = new MqttContext(message, EMPTY, 'OnMessage');
-      return this.hooks.run(job.hook, ctx).then(() => true);
+      // A hook's failure is reported, never the message's: a hung hook is too, once timed out.
+      return this.bounded(job, this.hooks.run(job.hook, ctx).then(HOOKS_DONE), (timeout) => {
+        void this.hooks.error(new MqttHandlerTimeoutError('@OnMessage', message.topic, timeout), ctx);
+        return true;
+      });
     }
     const params = route.pattern.extractLevels(message.levels);
     const t0 = this.observer ? this.begin(route, message) : -1;
@@ -369,14 +375,24 @@ export class Dispatcher {
       (value) => (job.timedOut ? true : this.succeed(route, message, value, t0)),
       (error: unknown) => (job.timedOut ? false : this.fail(asError(error), route, message, params, t0)),
     );
+    return this.bounded(job, settled, (timeout) =>
+      this.fail(new MqttHandlerTimeoutError(route.handler!.name, message.topic, timeout), route, message, params, t0),
+    );
+  }
+
+  /**
+   * `settled`, or at the latest once the lane's `handlerTimeout` passed: the run is then failed
+   * (`onTimeout` reports it and gives the outcome), its slot freed, and whatever `settled` gives
+   * later is ignored.
+   */
+  private bounded(job: Job, settled: Promise<boolean>, onTimeout: (timeoutMs: number) => boolean): Promise<boolean> {
     const timeout = job.lane.timeout;
     if (timeout <= 0) return settled;
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         job.timedOut = true;
         this.stats.timeouts++;
-        const error = new MqttHandlerTimeoutError(route.handler!.name, message.topic, timeout);
-        resolve(this.fail(error, route, message, params, t0));
+        resolve(onTimeout(timeout));
       }, timeout);
       void settled.then((ok) => {
         if (job.timedOut) return;

@@ -79,7 +79,7 @@ function setup(routes: RouteSpec[], options: Partial<DispatcherOptions> = {}) {
     });
     return i;
   };
-  return { dispatcher, transport, errors, callbacks, deliver };
+  return { dispatcher, hooks, transport, errors, callbacks, deliver };
 }
 
 /** A handler whose runs wait for `release()`; counts what runs at once. */
@@ -322,6 +322,48 @@ describe('Dispatcher flow control', () => {
     assert.match(error.message, /slow.*30 ms/);
     assert.equal(topic, 'slow');
     assert.equal(handler, 'slow');
+    assert.equal(dispatcher.stats.timeouts, 1);
+    assert.equal(dispatcher.inFlight, 0);
+    hung.resolve(); // settling late changes nothing
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(errors.length, 1);
+    assert.equal(transport.sent.length, 2);
+  });
+
+  it('the app-wide handlerTimeout bounds the @OnMessage hooks too: reported, slot freed, the message not failed', async () => {
+    const hung = deferred();
+    const seen: string[] = [];
+    const { dispatcher, hooks, transport, errors, deliver } = setup(
+      [
+        {
+          filter: 'fast',
+          handler: (ctx) => {
+            seen.push(ctx.text());
+          },
+          ack: 'after-handler',
+        },
+      ],
+      { maxInFlight: 1, handlerTimeout: 30 },
+    );
+    hooks.add('message', () => hung.promise);
+    deliver('nobody/listens', 1, 1); // no handler: the @OnMessage fallback runs, and hangs
+    deliver('fast', 1, 2);
+    assert.equal(dispatcher.inFlight, 1);
+    assert.deepEqual(seen, [], 'the one slot is the hung hook\'s');
+    await waitFor(() => transport.sent.length === 2, { timeout: 2000, message: 'both acked' });
+    assert.deepEqual(transport.sent, [
+      [1, 0],
+      [2, 0],
+    ]);
+    assert.deepEqual(seen, ['2']);
+    assert.equal(errors.length, 1);
+    const [error, topic, handler] = errors[0]!;
+    assert.ok(error instanceof MqttHandlerTimeoutError, String(error));
+    assert.equal(error.handler, '@OnMessage');
+    assert.equal(error.topic, 'nobody/listens');
+    assert.equal(error.timeoutMs, 30);
+    assert.equal(topic, 'nobody/listens');
+    assert.equal(handler, 'OnMessage');
     assert.equal(dispatcher.stats.timeouts, 1);
     assert.equal(dispatcher.inFlight, 0);
     hung.resolve(); // settling late changes nothing
