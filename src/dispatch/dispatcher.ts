@@ -376,7 +376,13 @@ export class Dispatcher {
       (error: unknown) => (job.timedOut ? false : this.fail(asError(error), route, message, params, t0)),
     );
     return this.bounded(job, settled, (timeout) =>
-      this.fail(new MqttHandlerTimeoutError(route.handler!.name, message.topic, timeout), route, message, params, t0),
+      this.fail(
+        new MqttHandlerTimeoutError(route.handler!.name, message.topic, timeout),
+        route,
+        message,
+        params,
+        t0,
+      ),
     );
   }
 
@@ -385,7 +391,11 @@ export class Dispatcher {
    * (`onTimeout` reports it and gives the outcome), its slot freed, and whatever `settled` gives
    * later is ignored.
    */
-  private bounded(job: Job, settled: Promise<boolean>, onTimeout: (timeoutMs: number) => boolean): Promise<boolean> {
+  private bounded(
+    job: Job,
+    settled: Promise<boolean>,
+    onTimeout: (timeoutMs: number) => boolean,
+  ): Promise<boolean> {
     const timeout = job.lane.timeout;
     if (timeout <= 0) return settled;
     return new Promise<boolean>((resolve) => {

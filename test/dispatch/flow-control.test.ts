@@ -349,7 +349,7 @@ describe('Dispatcher flow control', () => {
     deliver('nobody/listens', 1, 1); // no handler: the @OnMessage fallback runs, and hangs
     deliver('fast', 1, 2);
     assert.equal(dispatcher.inFlight, 1);
-    assert.deepEqual(seen, [], 'the one slot is the hung hook\'s');
+    assert.deepEqual(seen, [], "the one slot is the hung hook's");
     await waitFor(() => transport.sent.length === 2, { timeout: 2000, message: 'both acked' });
     assert.deepEqual(transport.sent, [
       [1, 0],
