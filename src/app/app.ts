@@ -8,7 +8,7 @@ import { Dispatcher } from '../dispatch/dispatcher.js';
 import { forwardEvents, MqttEvents } from '../dispatch/events.js';
 import { compileMethod, compileMethodCall } from '../dispatch/handler.js';
 import { asError, type HookArgs, type HookFunction, type HookName, Hooks } from '../dispatch/hooks.js';
-import type { MiddlewareLike, MqttMiddleware } from '../dispatch/middleware.js';
+import { compose, type MiddlewareLike, type MqttMiddleware } from '../dispatch/middleware.js';
 import { MiddlewareResolver, withMiddleware } from '../dispatch/pipeline.js';
 import { type Route, Router } from '../dispatch/router.js';
 import { controllerMiddleware, decoratedMethods, methodMiddleware } from '../dispatch/use-middleware.js';
@@ -363,6 +363,7 @@ export class MqttApp {
   private mountControllers(): Array<Promise<number>> {
     const granted: Array<Promise<number>> = [];
     const appMiddleware = this.appMiddleware();
+    this.dispatcher.aroundFallback = appMiddleware.length > 0 ? compose(appMiddleware) : undefined;
     for (const definition of this.definitions) {
       const instance = this.instantiate(definition.target as Constructable);
       const controller = this.middlewareResolver.resolve(

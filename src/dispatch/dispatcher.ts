@@ -9,6 +9,7 @@ import { Delivery, Job } from './delivery.js';
 import { Fifo } from './fifo.js';
 import { asError, type Hooks } from './hooks.js';
 import { Lane } from './lane.js';
+import type { ComposedMiddleware } from './middleware.js';
 import type { DispatchObserver } from './observer.js';
 import type { Ordering } from './ordering.js';
 import { contextOfFailure } from './pipeline.js';
@@ -98,6 +99,8 @@ export class Dispatcher {
   private held: (() => void) | undefined;
   private noPauseUntil = 0;
   readonly stats: FlowStats = { dropped: 0, pauses: 0, timeouts: 0, redeliveries: 0 };
+  /** The app-wide middleware, composed, around the `@OnMessage` fallback (set at start; none: undefined). */
+  aroundFallback: ComposedMiddleware | undefined;
   /** Metrics and the like (see `addObserver`); undefined costs one check per message and handler. */
   observer: DispatchObserver | undefined;
 
@@ -357,7 +360,7 @@ export class Dispatcher {
     if (route === undefined) {
       const ctx = new MqttContext(message, EMPTY, 'OnMessage');
       // A hook's failure is reported, never the message's: a hung hook is too, once timed out.
-      return this.bounded(job, this.hooks.run(job.hook, ctx).then(HOOKS_DONE), (timeout) => {
+      return this.bounded(job, this.runHooks(job.hook, ctx), (timeout) => {
         void this.hooks.error(new MqttHandlerTimeoutError('@OnMessage', message.topic, timeout), ctx);
         return true;
       });
@@ -383,6 +386,24 @@ export class Dispatcher {
         params,
         t0,
       ),
+    );
+  }
+
+  /**
+   * The `@OnMessage` hooks of one message. The fallback runs inside the app-wide middleware, as
+   * Koa runs its middleware for a request no route takes (one chain per message: the fallback
+   * runs only when no handler did); `{ all: true }` hooks, which see messages handlers also
+   * run, do not. A failure, of a hook or of that middleware, is reported, never the message's.
+   */
+  private runHooks(hook: 'message' | 'everyMessage', ctx: MqttContext): Promise<boolean> {
+    const around = hook === 'message' ? this.aroundFallback : undefined;
+    if (around === undefined) return this.hooks.run(hook, ctx).then(HOOKS_DONE);
+    return Promise.resolve(around(ctx, () => this.hooks.run(hook, ctx))).then(
+      HOOKS_DONE,
+      (error: unknown) => {
+        void this.hooks.error(asError(error), ctx);
+        return true;
+      },
     );
   }
 

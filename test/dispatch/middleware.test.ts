@@ -10,6 +10,7 @@ import {
   type MqttMiddleware,
   MqttMiddlewareError,
   type Next,
+  OnMessage,
   Payload,
   Topic,
   TopicParam,
@@ -332,6 +333,65 @@ describe('middleware', () => {
       assert.equal(log.filter((e) => e === '<app').length, 2);
       assert.equal(log[0], 'app>', 'the app middleware runs first');
       assert.equal(log.at(-1), '<app', 'and last');
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('the @OnMessage fallback runs inside the app-wide middleware only, once per message; { all: true } hooks outside it', async () => {
+    const log: string[] = [];
+    const errors: string[] = [];
+    @MqttController('fb')
+    @UseMiddleware(trace(log, 'controller'))
+    class WithFallback {
+      @Topic('handled')
+      handled() {
+        log.push('handler');
+      }
+      @OnMessage()
+      fallback(ctx: MqttContext) {
+        log.push(`fallback ${ctx.topic} ${String(ctx.state.seenBy)} ${ctx.route === undefined}`);
+      }
+      @OnMessage({ all: true })
+      all(ctx: MqttContext) {
+        log.push(`all ${ctx.topic}`);
+      }
+    }
+    const app: MqttMiddleware = async (ctx, next) => {
+      if (ctx.topic === 'fb/refused') throw new Error('refused by middleware');
+      log.push(`app> ${ctx.handler}`);
+      ctx.state.seenBy = 'app';
+      await next();
+      log.push('<app');
+    };
+    const t = await createTestApp({
+      controllers: [WithFallback],
+      middleware: [app],
+      onError: (error) => {
+        errors.push(error.message);
+      },
+    });
+    try {
+      // Brings fb/nobody and fb/refused, which no handler takes.
+      await t.service.subscribe('fb/+');
+      await t.publish('fb/nobody', 'x');
+      // Jobs start in order: the fallback's (its chain runs to the hook at once), then { all: true }'s.
+      assert.deepEqual(log, ['app> OnMessage', 'fallback fb/nobody app true', 'all fb/nobody', '<app']);
+      log.length = 0;
+      await t.publish('fb/handled', 'x');
+      // The handler's chain (no fallback), and the { all: true } hook once, outside it.
+      assert.deepEqual(
+        log.filter((line) => !line.startsWith('all')),
+        ['app> WithFallback.handled', 'controller>', 'handler', '<controller', '<app'],
+      );
+      assert.deepEqual(
+        log.filter((line) => line.startsWith('all')),
+        ['all fb/handled'],
+      );
+      log.length = 0;
+      await t.publish('fb/refused', 'x');
+      assert.deepEqual(log, ['all fb/refused'], 'the fallback did not run');
+      assert.deepEqual(errors, ['refused by middleware']);
     } finally {
       await t.stop();
     }

@@ -24,6 +24,7 @@ import {
   type MqttApp,
   MqttController,
   type MqttKoaHandle,
+  OnMessage,
   Payload,
   silentLogger,
   Topic,
@@ -66,6 +67,10 @@ class OrderController {
   fail(@TopicParam('id') id: string): never {
     throw new Error(`cannot bill order ${id}`);
   }
+
+  /** Messages of runtime subscriptions without a handler. */
+  @OnMessage()
+  unmatched(): void {}
 }
 
 describeMosquitto('OpenTelemetry tracing across app instances (Mosquitto, MQTT 5)', () => {
@@ -183,6 +188,22 @@ describeMosquitto('OpenTelemetry tracing across app instances (Mosquitto, MQTT 5
         handler: 'OrderController.placed',
       },
     );
+  });
+
+  it('a message only the @OnMessage fallback handles gets a consumer span in the same trace', async () => {
+    await consumer.service.subscribe('orders/+/refunded', undefined, { qos: 1 });
+    exporter.reset();
+    const consumed = spanEnded('process orders/9/refunded');
+    const response = await fetch(`${http}/9/refunded`, { method: 'POST' });
+    assert.equal(response.status, 202);
+    const span = await consumed;
+    const producerSpan = exporter.getFinishedSpans().find((s) => s.name === 'send orders/9/refunded');
+    assert.ok(producerSpan, 'no producer span');
+    assert.equal(span.kind, SpanKind.CONSUMER);
+    assert.equal(span.spanContext().traceId, producerSpan.spanContext().traceId);
+    assert.equal(span.parentSpanContext?.spanId, producerSpan.spanContext().spanId);
+    assert.equal(span.attributes['code.function.name'], 'OnMessage');
+    assert.equal(span.attributes['messaging.destination.template'], 'orders/9/refunded');
   });
 
   it("a throwing handler's span has ERROR status and an exception event", async () => {
