@@ -93,12 +93,12 @@ export class Router {
     retained?: string,
   ): void {
     const routes = out.routes;
-    routes.length = 0;
+    clear(routes);
     const matched = this.trie.matchLevels(levels, this.matched);
     let handlers = 0;
     if (!this.identifiers()) {
       if (this.covering() && !matched.some((route) => route.subscription !== undefined)) {
-        matched.length = 0;
+        clear(matched);
         out.fallback = false;
         return;
       }
@@ -136,7 +136,7 @@ export class Router {
       out.fallback = handlers === 0 && ownsShared;
       out.first = ownsShared;
     }
-    matched.length = 0;
+    clear(matched);
     dedupeHandlers(routes);
   }
 
@@ -171,8 +171,8 @@ export class Router {
       subscription.replay.seen ??= new Set();
       subscription.replay.seen.add(topic);
     }
-    replaying.length = 0;
-    matched.length = 0;
+    clear(replaying);
+    clear(matched);
     out.fallback = any && handlers === 0;
     out.first = any;
     dedupeHandlers(routes);
@@ -210,4 +210,12 @@ function dedupeHandlers(routes: Route[]): void {
 /** Routes of one method with middleware have a wrapper each (their route differs): compare what they wrap. */
 function origin(handler: CompiledHandler): CompiledHandler {
   return handler.of ?? handler;
+}
+
+/**
+ * Empties one of the arrays reused per message. `array.length = 0` cost about 35 ns in V8 here
+ * (a call out of optimised code) against 2 ns for popping the one or two items they hold.
+ */
+function clear(array: unknown[]): void {
+  while (array.length !== 0) array.pop();
 }
