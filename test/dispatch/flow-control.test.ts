@@ -102,6 +102,37 @@ function gatedHandler() {
   return { handler, state, releaseOne, releaseAll };
 }
 
+/** The one error reported is a 30 ms `handlerTimeout` of `handler` on `topic`, with the context the run had. */
+function assertTimedOut(
+  errors: ReadonlyArray<[Error, string | undefined, string | undefined]>,
+  expected: { handler: string; topic: string; ranAs: string },
+): void {
+  assert.equal(errors.length, 1);
+  const [error, topic, handler] = errors[0]!;
+  assert.ok(error instanceof MqttHandlerTimeoutError, String(error));
+  assert.equal(error.handler, expected.handler);
+  assert.equal(error.topic, expected.topic);
+  assert.equal(error.timeoutMs, 30);
+  assert.equal(topic, expected.topic);
+  assert.equal(handler, expected.ranAs);
+}
+
+/** After one timeout, the slot is free, and the hung run settling late reports and acks nothing more. */
+async function assertLateSettlementIgnored(
+  dispatcher: Dispatcher,
+  hung: { resolve(): void },
+  errors: readonly unknown[],
+  transport: FakeTransport,
+): Promise<void> {
+  assert.equal(dispatcher.stats.timeouts, 1);
+  assert.equal(dispatcher.inFlight, 0);
+  const sent = transport.sent.length;
+  hung.resolve();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(errors.length, 1);
+  assert.equal(transport.sent.length, sent);
+}
+
 describe('Dispatcher flow control', () => {
   it('calls mqtt.js back at once while maxInFlight runs are busy, and never runs more', async () => {
     const gated = gatedHandler();
@@ -313,21 +344,9 @@ describe('Dispatcher flow control', () => {
       [2, 0],
     ]);
     assert.deepEqual(seen, ['2']);
-    assert.equal(errors.length, 1);
-    const [error, topic, handler] = errors[0]!;
-    assert.ok(error instanceof MqttHandlerTimeoutError, String(error));
-    assert.equal(error.handler, 'slow');
-    assert.equal(error.topic, 'slow');
-    assert.equal(error.timeoutMs, 30);
-    assert.match(error.message, /slow.*30 ms/);
-    assert.equal(topic, 'slow');
-    assert.equal(handler, 'slow');
-    assert.equal(dispatcher.stats.timeouts, 1);
-    assert.equal(dispatcher.inFlight, 0);
-    hung.resolve(); // settling late changes nothing
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(errors.length, 1);
-    assert.equal(transport.sent.length, 2);
+    assertTimedOut(errors, { handler: 'slow', topic: 'slow', ranAs: 'slow' });
+    assert.match(errors[0]![0].message, /slow.*30 ms/);
+    await assertLateSettlementIgnored(dispatcher, hung, errors, transport);
   });
 
   it('the app-wide handlerTimeout bounds the @OnMessage hooks too: reported, slot freed, the message not failed', async () => {
@@ -356,20 +375,8 @@ describe('Dispatcher flow control', () => {
       [2, 0],
     ]);
     assert.deepEqual(seen, ['2']);
-    assert.equal(errors.length, 1);
-    const [error, topic, handler] = errors[0]!;
-    assert.ok(error instanceof MqttHandlerTimeoutError, String(error));
-    assert.equal(error.handler, '@OnMessage');
-    assert.equal(error.topic, 'nobody/listens');
-    assert.equal(error.timeoutMs, 30);
-    assert.equal(topic, 'nobody/listens');
-    assert.equal(handler, 'OnMessage');
-    assert.equal(dispatcher.stats.timeouts, 1);
-    assert.equal(dispatcher.inFlight, 0);
-    hung.resolve(); // settling late changes nothing
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(errors.length, 1);
-    assert.equal(transport.sent.length, 2);
+    assertTimedOut(errors, { handler: '@OnMessage', topic: 'nobody/listens', ranAs: 'OnMessage' });
+    await assertLateSettlementIgnored(dispatcher, hung, errors, transport);
   });
 
   it('concurrency bounds one handler within the app-wide bound', async () => {
