@@ -132,7 +132,7 @@ class Drainer {
 
 /**
  * Throughput of each candidate draining the same backlog. Every candidate runs in processes
- * of its own (drain-worker.ts; `processes` of them), each connected once, through the
+ * of its own (drain-worker.ts; `processes` of them), each connected once (per generation), through the
  * publisher's gate (gate.ts), and staying connected like a running service. Each round the
  * gate holds what the broker sends to all of them while the publisher (its own process)
  * sends `count` readings; then each process in turn gets its `count` messages at once and
@@ -148,7 +148,7 @@ class Drainer {
  * hash seed and no address-space randomisation, still 275k–320k). With `generations`, new
  * processes take over the sessions every `rounds / generations` rounds, so a run samples more
  * of them. Start-up (connect, SUBSCRIBE, SUBACK) is measured once, when each process
- * connects. The first rounds (`WARM_UP_ROUNDS`), not counted, warm up.
+ * connects. The first rounds of each generation (`WARM_UP_ROUNDS`), not counted, warm up.
  */
 export async function drainBenchmark(options: DrainOptions): Promise<DrainFigures[]> {
   const { publisher, candidates, qos, count } = options;
