@@ -34,8 +34,14 @@ export async function run(options: { quick?: boolean } = {}): Promise<AckRow[]> 
         ['noop', 0],
         ['await-1ms', 1],
       ] as const) {
-        const count = quick ? (waitMs ? 200 : 1000) : waitMs ? 2000 : 20_000;
-        const rounds = quick ? 1 : 3;
+        // The noop pair measures what an ack mode costs, so it gets e2e.ts's method: processes
+        // and generations of them (with one process and 3 rounds, two full runs gave 0.85 and
+        // 1.13); the 1 ms pair says how runs start, which one process shows.
+        const { count, rounds, processes, generations } = quick
+          ? { count: waitMs ? 200 : 1000, rounds: 1, processes: 1, generations: 1 }
+          : waitMs
+            ? { count: 2000, rounds: 9, processes: 1, generations: 1 }
+            : { count: 5000, rounds: 9, processes: 3, generations: 3 };
         const figures = await drainBenchmark({
           publisher,
           brokerPid: broker.pid,
@@ -46,6 +52,8 @@ export async function run(options: { quick?: boolean } = {}): Promise<AckRow[]> 
           qos: 1,
           count,
           rounds,
+          processes,
+          generations,
           session: `ack-${handler}`,
         });
         for (const figure of figures) {
