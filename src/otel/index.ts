@@ -11,7 +11,9 @@
  *   properties (a new trace when there is none), active while the handler runs, so its own
  *   publishes are children of it. A failing handler records the exception and sets ERROR.
  * - MQTT 5 request/response: the reply's producer span is a child of the request's consumer
- *   span (with a link to it), so the reply travels in the request's trace back to the caller.
+ *   span (with a link to it), so the reply travels in the request's trace back to the caller,
+ *   where its arrival gets a CONSUMER span too (from a dispatch observer: the requester's own
+ *   route runs no middleware).
  * Attributes follow the OpenTelemetry messaging semantic conventions (docs/tracing.md).
  */
 import {
@@ -19,6 +21,7 @@ import {
   type Link,
   propagation,
   ROOT_CONTEXT,
+  type Span,
   type SpanContext,
   SpanKind,
   SpanStatusCode,
@@ -30,8 +33,11 @@ import {
 import type { MqttApp, MqttPlugin } from '../app/app.js';
 import type { MqttContext } from '../dispatch/context.js';
 import type { MqttMiddleware } from '../dispatch/middleware.js';
+import { addObserver, type DispatchObserver } from '../dispatch/observer.js';
 import { encodePayload } from '../payload/encode.js';
+import type { InboundMessage } from '../payload/message.js';
 import type { PublishInterceptor } from '../service/publish-interceptor.js';
+import { REPLY_HANDLER } from '../service/requester.js';
 
 export interface OtelOptions {
   /** Default: the global tracer provider (`trace.getTracerProvider()`). */
@@ -67,6 +73,38 @@ export function otel(options: OtelOptions = {}): MqttPlugin {
   };
   let clientId = '';
   const replies = new Map<string, SpanContext>();
+
+  /** Consumer spans of replies to `request()`, from the reply's arrival until `request()` settled. */
+  const replySpans = new WeakMap<InboundMessage, Span>();
+  const replyArrivals: DispatchObserver = {
+    received: () => {},
+    started: (route, message) => {
+      if (route.handler?.name !== REPLY_HANDLER) return;
+      const carrier = message.userProperties;
+      const parent = carrier ? propagation.extract(ROOT_CONTEXT, carrier, getter) : ROOT_CONTEXT;
+      const span = tracerOf().startSpan(
+        `process ${message.topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'mqtt',
+            'messaging.operation.type': 'process',
+            'messaging.operation.name': 'process',
+            'messaging.destination.name': message.topic,
+            'messaging.message.body.size': message.payload.length,
+            'messaging.client.id': clientId,
+            'code.function.name': REPLY_HANDLER,
+          },
+        },
+        parent,
+      );
+      replySpans.set(message, span);
+    },
+    settled: (_route, message) => {
+      replySpans.get(message)?.end();
+      replySpans.delete(message);
+    },
+  };
 
   const middleware: MqttMiddleware = async (ctx: MqttContext, next) => {
     const carrier = ctx.userProperties;
@@ -168,6 +206,7 @@ export function otel(options: OtelOptions = {}): MqttPlugin {
     publish,
     install: (app: MqttApp) => {
       clientId = app.connection.clientId;
+      addObserver(app.dispatcher, replyArrivals);
     },
   };
 }

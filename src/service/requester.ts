@@ -40,6 +40,9 @@ interface Pending {
 /** Root of the response topics: `koa-mqtt/replies/{clientId}`. */
 export const REPLY_TOPIC_ROOT = 'koa-mqtt/replies';
 
+/** The name of the handler that takes replies (`ctx.handler`, metrics, tracing). */
+export const REPLY_HANDLER = 'MqttService.request';
+
 /**
  * MQTT 5 request/response, calling side: one response topic per client, subscribed on the
  * first request; each request gets 16 random bytes of correlation data and waits for the
@@ -154,7 +157,7 @@ export class Requester {
           ? `${REPLY_TOPIC_ROOT}/${id}`
           : `${REPLY_TOPIC_ROOT}/${randomBytes(8).toString('hex')}`;
       const handler: CompiledHandler = {
-        name: 'MqttService.request',
+        name: REPLY_HANDLER,
         invoke: (message) => this.onReply(message),
       };
       const added = this.app.subscriber.add(topic, resolveSubscription({ qos: 1 }), 'controller');

@@ -242,6 +242,11 @@ describeMosquitto('OpenTelemetry tracing across app instances (Mosquitto, MQTT 5
       const replied = spanEnded(
         (s) => s.kind === SpanKind.PRODUCER && s.attributes['messaging.destination.name'] !== 'rpc/double',
       );
+      const arrived = spanEnded(
+        (s) =>
+          s.kind === SpanKind.CONSUMER &&
+          String(s.attributes['messaging.destination.name']).startsWith('koa-mqtt/replies/'),
+      );
       const reply = await tracer().startActiveSpan('caller', async (span) => {
         try {
           return await producer.service.request('rpc/double', 21, { timeout: 5000 });
@@ -264,6 +269,12 @@ describeMosquitto('OpenTelemetry tracing across app instances (Mosquitto, MQTT 5
         replySpan.links.map((l) => l.context.spanId),
         [handling.spanContext().spanId],
       );
+      // The reply's arrival at the caller: a consumer span in the same trace, under the reply's producer span.
+      const arrival = await arrived;
+      assert.equal(arrival.spanContext().traceId, caller.spanContext().traceId);
+      assert.equal(arrival.parentSpanContext?.spanId, replySpan.spanContext().spanId);
+      assert.equal(arrival.attributes['code.function.name'], 'MqttService.request');
+      assert.equal(arrival.attributes['messaging.client.id'], 'shop-1');
     } finally {
       await responder.stop();
     }
