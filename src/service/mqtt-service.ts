@@ -306,8 +306,7 @@ export class MqttService {
     }
     this.runtime.delete(key);
     for (const route of routes) {
-      this.app.router.remove(route);
-      this.app.dispatcher.releaseLane(route.lane);
+      this.unmount(route);
       await this.app.subscriber.remove(key, 'runtime');
     }
     return true;
@@ -418,9 +417,12 @@ export class MqttService {
     const routes = this.runtime.get(filter);
     if (!routes) return;
     this.runtime.delete(filter);
-    for (const route of routes) {
-      this.app.router.remove(route);
-      this.app.dispatcher.releaseLane(route.lane);
-    }
+    for (const route of routes) this.unmount(route);
+  }
+
+  /** Takes a runtime route out of routing, and gives back its lane (its own flow settings). */
+  private unmount(route: Route): void {
+    this.app.router.remove(route);
+    this.app.dispatcher.releaseLane(route.lane);
   }
 }
